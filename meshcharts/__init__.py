@@ -1,0 +1,21 @@
+"""meshcharts: render the Istio 1.0.6 service mesh (or any Helm-shaped Jinja2 chart) like
+``helm template``, without Helm."""
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["render", "RenderOptions", "render_options", "effective_values", "Manifest", "Document",
+           "MeshchartsError"]
+
+
+def __getattr__(name: str) -> Any:  # imports on first use keep `meshcharts --help` fast
+    if name in ("render", "RenderOptions", "render_options", "effective_values"):
+        from . import api as module
+        return getattr(module, name)
+    if name in ("Manifest", "Document"):
+        from . import manifest
+        return getattr(manifest, name)
+    if name == "MeshchartsError":
+        from .errors import MeshchartsError
+        return MeshchartsError
+    raise AttributeError(name)

@@ -1,0 +1,152 @@
+"""The pipeline in one call: load the chart, merge values, enable children, render, sort.
+
+    >>> from meshcharts import render
+    >>> manifest = render(profile="demo", set_values=["global.hub=registry.local/istio"])
+    >>> manifest.text            # exactly what ``meshcharts render`` prints
+    >>> [(d.kind, d.name) for d in manifest.documents]
+"""
+from __future__ import annotations
+
+import copy
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Sequence
+
+from .chart import Chart, enabled_tree, load_chart
+from .errors import ChartError
+from .manifest import Manifest, build_manifest, show_only
+from .values import Values, coalesce, user_values
+
+DEFAULT_KUBE_VERSION = "v1.36.0"
+# Group/versions `helm template` reports without a cluster (client-go's known set).
+DEFAULT_API_VERSIONS = (
+    "v1", "admissionregistration.k8s.io/v1", "admissionregistration.k8s.io/v1beta1",
+    "apiextensions.k8s.io/v1", "apiextensions.k8s.io/v1beta1", "apiregistration.k8s.io/v1",
+    "apiregistration.k8s.io/v1beta1", "apps/v1", "apps/v1beta1", "apps/v1beta2",
+    "authentication.k8s.io/v1", "authentication.k8s.io/v1beta1", "authorization.k8s.io/v1",
+    "authorization.k8s.io/v1beta1", "autoscaling/v1", "autoscaling/v2", "batch/v1", "batch/v1beta1",
+    "certificates.k8s.io/v1", "certificates.k8s.io/v1beta1", "coordination.k8s.io/v1",
+    "coordination.k8s.io/v1beta1", "discovery.k8s.io/v1", "events.k8s.io/v1", "events.k8s.io/v1beta1",
+    "extensions/v1beta1", "flowcontrol.apiserver.k8s.io/v1", "networking.k8s.io/v1",
+    "networking.k8s.io/v1beta1", "node.k8s.io/v1", "node.k8s.io/v1beta1", "policy/v1",
+    "policy/v1beta1", "rbac.authorization.k8s.io/v1", "rbac.authorization.k8s.io/v1beta1",
+    "resource.k8s.io/v1", "scheduling.k8s.io/v1", "scheduling.k8s.io/v1beta1",
+    "storage.k8s.io/v1", "storage.k8s.io/v1beta1",
+)
+
+
+@dataclass
+class RenderOptions:
+    """Everything a render depends on, as the CLI's flags give it."""
+    chart: str | Path | None = None                  # None: the bundled mesh chart
+    profile: str = "default"
+    values_files: Sequence[str | Path] = ()
+    set_values: Sequence[str] = ()
+    set_string_values: Sequence[str] = ()
+    set_file_values: Sequence[str] = ()
+    name: str = "istio"
+    namespace: str = "istio-system"
+    kube_version: str = DEFAULT_KUBE_VERSION
+    api_versions: Sequence[str] = ()
+    show_only: Sequence[str] = ()
+
+    def sets(self) -> list[tuple[str, str]]:
+        """The ``--set`` family in Helm's order of application."""
+        return ([("--set", s) for s in self.set_values] + [("--set-string", s) for s in self.set_string_values]
+                + [("--set-file", s) for s in self.set_file_values])
+
+
+@functools.lru_cache(maxsize=8)
+def _load(chart_dir: str | None) -> Chart:
+    if chart_dir is None:
+        from .bundle import CHART_DIR, bundled_defaults
+        return load_chart(CHART_DIR, values_override=bundled_defaults())
+    return load_chart(chart_dir)
+
+
+@functools.lru_cache(maxsize=1)
+def _engine():
+    from .engine import Engine
+    return Engine()
+
+
+def effective_user_values(options: RenderOptions) -> Values:
+    """The user's values: the profile, then ``-f`` files in order, then the ``--set`` family."""
+    files: list[tuple[str | Path, str]] = []
+    if options.chart is None and options.profile != "default":
+        from .bundle import profile_path
+        path = profile_path(options.profile)
+        files.append((path, f"profiles/{options.profile}.yaml"))
+    elif options.profile != "default":
+        path = Path(options.chart) / "profiles" / f"{options.profile}.yaml"
+        if not path.is_file():
+            raise ChartError(f"unknown profile {options.profile!r}", "--profile")
+        files.append((path, str(path)))
+    files += [(f, str(f)) for f in options.values_files]
+    return user_values(files, options.sets())
+
+
+def load(options: RenderOptions) -> tuple[Chart, Values]:
+    """The enabled chart tree and its coalesced values."""
+    chart = _load(str(Path(options.chart).resolve()) if options.chart is not None else None)
+    user = effective_user_values(options)
+    tree = enabled_tree(chart, user)
+    return tree, coalesce(tree, copy.deepcopy(user))
+
+
+def effective_values(options: RenderOptions) -> Values:
+    """What templates of the parent chart see as ``Values`` after every merge."""
+    return load(options)[1]
+
+
+def _capabilities(options: RenderOptions) -> dict:
+    from .engine import APIVersions, KubeVersion
+    try:
+        kube = KubeVersion(options.kube_version)
+    except ValueError:
+        raise ChartError(f"{options.kube_version!r} is not a Kubernetes version (e.g. v1.36.0)", "--kube-version") from None
+    return {"KubeVersion": kube, "APIVersions": APIVersions([*DEFAULT_API_VERSIONS, *options.api_versions]),
+            "HelmVersion": {"Version": "v4.2.3"}}
+
+
+def _check_kube_version(chart: Chart, capabilities: dict) -> None:
+    constraint = chart.metadata.get("kubeVersion")
+    if constraint:
+        from .funcs import semver_compare
+        if not semver_compare(str(constraint), capabilities["KubeVersion"].Version):
+            raise ChartError(f"chart requires kubeVersion {constraint} which is incompatible with Kubernetes "
+                             f"{capabilities['KubeVersion'].Version}", f"{chart.directory}/Chart.yaml")
+    for child in chart.children:
+        _check_kube_version(child, capabilities)
+
+
+def render_options(options: RenderOptions) -> Manifest:
+    """Render with ``options``; raises :class:`~meshcharts.errors.MeshchartsError` on bad input."""
+    tree, values = load(options)
+    capabilities = _capabilities(options)
+    _check_kube_version(tree, capabilities)
+    release = {"Name": options.name, "Namespace": options.namespace, "Service": "Helm", "Revision": 1,
+               "IsInstall": True, "IsUpgrade": False}
+    rendered = _engine().render_charts(tree, values, release, capabilities)
+    manifest = build_manifest(rendered)
+    if options.show_only:
+        manifest = show_only(manifest, options.show_only)
+    return manifest
+
+
+def render(profile: str = "default", *, values_files: Iterable[str | Path] = (), set_values: Iterable[str] = (),
+           set_string_values: Iterable[str] = (), set_file_values: Iterable[str] = (), name: str = "istio",
+           namespace: str = "istio-system", chart: str | Path | None = None,
+           kube_version: str = DEFAULT_KUBE_VERSION, api_versions: Iterable[str] = (),
+           show_only: Iterable[str] = ()) -> Manifest:
+    """Render a release and return its :class:`~meshcharts.manifest.Manifest`.
+
+    ``manifest.text`` is byte for byte what ``meshcharts render`` prints for the same flags;
+    ``manifest.documents`` carry ``source``, ``kind``, ``name``, ``namespace`` and ``object``.
+    """
+    return render_options(RenderOptions(
+        chart=chart, profile=profile, values_files=tuple(values_files), set_values=tuple(set_values),
+        set_string_values=tuple(set_string_values), set_file_values=tuple(set_file_values), name=name,
+        namespace=namespace, kube_version=kube_version, api_versions=tuple(api_versions),
+        show_only=tuple(show_only)))

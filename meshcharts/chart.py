@@ -1,0 +1,314 @@
+"""Loading a Helm-shaped chart directory: metadata, defaults, templates, files, child charts.
+
+The loader only reads; it never renders. Paths inside a chart are POSIX-style and relative to
+that chart's directory; ``.helmignore`` is read from the root chart only and applies to the
+whole tree, as in Helm.
+"""
+from __future__ import annotations
+
+import dataclasses
+import fnmatch
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import ChartError, MeshchartsError
+from .values import Values, coalesce, lookup, load_values_text
+from .yamlio import load_data
+
+# Semantic version 2.0 (what Helm requires of Chart.yaml `version`).
+SEMVER = re.compile(
+    r"^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
+    r"(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?"
+    r"(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$")
+
+# Chart.yaml keys and the capitalised names templates read them by (Helm's Go field names).
+CHART_FIELDS = {
+    "name": "Name", "version": "Version", "appVersion": "AppVersion", "apiVersion": "APIVersion",
+    "description": "Description", "keywords": "Keywords", "home": "Home", "sources": "Sources",
+    "icon": "Icon", "maintainers": "Maintainers", "condition": "Condition", "tags": "Tags",
+    "deprecated": "Deprecated", "annotations": "Annotations", "kubeVersion": "KubeVersion",
+    "dependencies": "Dependencies", "type": "Type",
+}
+
+
+@dataclass(frozen=True)
+class Dependency:
+    """One entry of requirements.yaml / Chart.yaml ``dependencies``."""
+    name: str
+    alias: str | None = None
+    condition: str | None = None
+    tags: tuple[str, ...] = ()
+    version: str | None = None
+
+    @property
+    def key(self) -> str:
+        return self.alias or self.name
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A loaded chart: what Helm's loader produces, plain data."""
+    name: str
+    directory: Path
+    metadata: dict[str, Any]
+    values: Values
+    templates: tuple[tuple[str, str], ...]          # (path in chart, e.g. "templates/a.yaml", text)
+    files: dict[str, str]                           # other files, for Files.Get / Files.Glob
+    dependencies: tuple[Dependency, ...] = ()
+    children: tuple["Chart", ...] = field(default=())
+
+    def template_path(self, parent_path: str) -> str:
+        return f"{parent_path}/charts/{self.name}" if parent_path else self.name
+
+
+# --- .helmignore ---------------------------------------------------------------------------
+
+def _go_glob(pattern: str) -> re.Pattern[str]:
+    """Go's filepath.Match as a regex: ``*`` and ``?`` never cross ``/``."""
+    out, i = [], 0
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "*":
+            out.append("[^/]*")
+        elif c == "?":
+            out.append("[^/]")
+        elif c == "[":
+            j = pattern.find("]", i + 1)
+            if j < 0:
+                out.append(re.escape(c))
+            else:
+                body = pattern[i + 1:j]
+                if body.startswith("^"):
+                    body = "!" + body[1:]
+                out.append("[" + ("^" + body[1:] if body.startswith("!") else body).replace("\\", "\\\\") + "]")
+                i = j
+        elif c == "\\" and i + 1 < len(pattern):
+            i += 1
+            out.append(re.escape(pattern[i]))
+        else:
+            out.append(re.escape(c))
+        i += 1
+    return re.compile("^" + "".join(out) + "$")
+
+
+@dataclass
+class IgnoreRules:
+    """The root chart's .helmignore rules, plus Helm's built-in ``templates/.?*``."""
+    rules: list[tuple[re.Pattern[str], bool, bool, bool]] = field(default_factory=list)
+
+    @classmethod
+    def parse(cls, text: str, where: str) -> "IgnoreRules":
+        rules = cls()
+        rules.add("templates/.?*", where)
+        for n, raw in enumerate(text.splitlines(), 1):
+            line = raw.strip()
+            if not line or line.startswith("#"):
+                continue
+            if "**" in line:
+                raise ChartError("'**' is not supported in .helmignore", f"{where}:{n}")
+            rules.add(line, where)
+        return rules
+
+    def add(self, line: str, where: str) -> None:
+        negate = line.startswith("!")
+        if negate:
+            line = line[1:]
+        dir_only = line.endswith("/")
+        line = line.rstrip("/")
+        by_path = "/" in line
+        self.rules.append((_go_glob(line.lstrip("/")), negate, dir_only, by_path))
+
+    def ignored(self, rel: str, is_dir: bool) -> bool:
+        if rel in ("", "."):
+            return False
+        base = rel.rsplit("/", 1)[-1]
+        for regex, negate, dir_only, by_path in self.rules:
+            if dir_only and not is_dir:
+                continue
+            hit = bool(regex.match(rel if by_path else base))
+            if negate:  # Helm's quirk: a `!p` rule ignores everything that does not match p
+                if not hit:
+                    return True
+                continue
+            if hit:
+                return True
+        return False
+
+
+# --- loading -------------------------------------------------------------------------------
+
+def _read_text(path: Path, where: str) -> str:
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        return path.read_bytes().decode("utf-8", errors="replace")
+    except OSError as e:
+        raise ChartError(f"cannot read file: {e.strerror}", where) from None
+
+
+def _metadata(directory: Path, where: str) -> dict[str, Any]:
+    path = directory / "Chart.yaml"
+    if not path.is_file():
+        raise ChartError("Chart.yaml file is missing", where)
+    try:
+        meta = load_data(_read_text(path, f"{where}/Chart.yaml"), f"{where}/Chart.yaml") or {}
+    except MeshchartsError as e:
+        raise ChartError(e.message, e.where) from None
+    if not isinstance(meta, dict):
+        raise ChartError("Chart.yaml must be a map", f"{where}/Chart.yaml")
+    for key in ("name", "version"):
+        if not meta.get(key):
+            raise ChartError(f"Chart.yaml has no {key!r}", f"{where}/Chart.yaml")
+    meta["name"], meta["version"] = str(meta["name"]), str(meta["version"])
+    if not SEMVER.match(meta["version"]):
+        raise ChartError(f"version {meta['version']!r} is not a semantic version (e.g. 1.0.6)",
+                         f"{where}/Chart.yaml")
+    if meta.get("type") not in (None, "", "application", "library"):
+        raise ChartError(f"chart type {meta['type']!r} is not 'application' or 'library'", f"{where}/Chart.yaml")
+    for key in ("appVersion", "apiVersion", "kubeVersion"):  # scalars keep their text
+        if key in meta and meta[key] is not None and not isinstance(meta[key], str):
+            from .yamlio import format_number
+            meta[key] = format_number(meta[key]) if isinstance(meta[key], (int, float)) else str(meta[key])
+    return meta
+
+
+def _dependencies(directory: Path, meta: dict[str, Any], where: str) -> tuple[Dependency, ...]:
+    entries = meta.get("dependencies") or []
+    req = directory / "requirements.yaml"
+    if req.is_file():
+        data = load_data(_read_text(req, f"{where}/requirements.yaml"), f"{where}/requirements.yaml") or {}
+        entries = (data or {}).get("dependencies") or []
+    deps, seen = [], set()
+    for i, entry in enumerate(entries):
+        if not isinstance(entry, dict) or not entry.get("name"):
+            raise ChartError(f"dependency #{i + 1} has no name", where)
+        tags = entry.get("tags") or []
+        dep = Dependency(name=str(entry["name"]), alias=entry.get("alias"),
+                         condition=entry.get("condition"), tags=tuple(str(t) for t in tags),
+                         version=str(entry["version"]) if entry.get("version") is not None else None)
+        if dep.key in seen:
+            raise ChartError(f"dependency {dep.key!r} is listed twice", where)
+        seen.add(dep.key)
+        deps.append(dep)
+    return tuple(deps)
+
+
+def load_chart(directory: str | Path, values_override: Values | None = None) -> Chart:
+    """Load the chart in ``directory`` with its children. ``values_override`` replaces the
+    root chart's values.yaml (the bundled chart keeps its defaults in a values tree)."""
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise ChartError("chart directory not found", str(directory))
+    ignore_file = directory / ".helmignore"
+    rules = (IgnoreRules.parse(_read_text(ignore_file, str(ignore_file)), str(ignore_file))
+             if ignore_file.is_file() else IgnoreRules.parse("", ""))
+    chart = _load(directory, "", rules, str(directory))
+    if values_override is not None:
+        chart = dataclasses.replace(chart, values=values_override)
+    return chart
+
+
+def _load(directory: Path, rel_root: str, rules: IgnoreRules, where: str) -> Chart:
+    meta = _metadata(directory, where)
+    values: Values = {}
+    vfile = directory / "values.yaml"
+    if vfile.is_file() and not rules.ignored(rel_root + "values.yaml", False):
+        values = load_values_text(_read_text(vfile, f"{where}/values.yaml"), f"{where}/values.yaml")
+    templates: list[tuple[str, str]] = []
+    files: dict[str, str] = {}
+    children: list[Chart] = []
+    for dirpath, dirnames, filenames in os.walk(directory):
+        rel_dir = os.path.relpath(dirpath, directory).replace(os.sep, "/")
+        rel_dir = "" if rel_dir == "." else rel_dir + "/"
+        if rel_dir == "charts/":
+            for name in sorted(dirnames):
+                if name.startswith(("_", ".")) or rules.ignored(f"{rel_root}charts/{name}", True):
+                    continue
+                children.append(_load(Path(dirpath) / name, f"{rel_root}charts/{name}/", rules,
+                                      f"{where}/charts/{name}"))
+            dirnames[:] = []
+            continue
+        dirnames[:] = sorted(d for d in dirnames if not rules.ignored(f"{rel_root}{rel_dir}{d}", True))
+        for name in sorted(filenames):
+            rel = rel_dir + name
+            if rules.ignored(rel_root + rel, False):
+                continue
+            if rel in ("Chart.yaml", "values.yaml", "requirements.yaml", "requirements.lock", "Chart.lock"):
+                continue
+            text = _read_text(Path(dirpath) / name, f"{where}/{rel}")
+            if rel.startswith("templates/"):
+                templates.append((rel, text))
+            else:
+                files[rel] = text
+    if meta.get("type") == "library":
+        templates = [(p, t) for p, t in templates if p.rsplit("/", 1)[-1].startswith("_")]
+    deps = _dependencies(directory, meta, where)
+    by_name = {c.metadata["name"]: c for c in children}
+    for dep in deps:
+        if dep.name not in by_name:
+            raise ChartError(f"dependency {dep.name!r} is listed but charts/ has no chart of that name", where)
+    # A listed dependency with an alias renders under that alias.
+    listed = {d.name: d for d in deps}
+    named = []
+    for c in children:
+        dep = listed.get(c.metadata["name"])
+        named.append(dataclasses.replace(c, name=dep.key) if dep and dep.alias else c)
+    return Chart(name=meta["name"], directory=directory, metadata=meta, values=values,
+                 templates=tuple(sorted(templates)), files=files, dependencies=deps,
+                 children=tuple(sorted(named, key=lambda c: c.name)))
+
+
+# --- enabling children (conditions and tags) ------------------------------------------------
+
+def enabled_tree(chart: Chart, user: Values) -> Chart:
+    """The chart with every disabled child removed, decided as Helm decides: all listed
+    children start enabled; tags (top-level ``tags:``) may disable; a condition (first path
+    holding a bool) overrides tags; unlisted children always render."""
+    import copy
+    decision_values = coalesce(chart, copy.deepcopy(user))
+    tags = decision_values.get("tags") if isinstance(decision_values.get("tags"), dict) else {}
+    return _prune(chart, decision_values, tags, "")
+
+
+def _prune(chart: Chart, values: Values, tags: dict, prefix: str) -> Chart:
+    deps = {d.key: d for d in chart.dependencies}
+    kept = []
+    for child in chart.children:
+        dep = deps.get(child.name)
+        if dep is not None and not _enabled(dep, values, tags, prefix):
+            continue
+        kept.append(_prune(child, values, tags, f"{prefix}{child.name}."))
+    return dataclasses.replace(chart, children=tuple(kept))
+
+
+def _enabled(dep: Dependency, values: Values, tags: dict, prefix: str) -> bool:
+    enabled = True
+    found = [tags[t] for t in dep.tags if isinstance(tags.get(t), bool)]
+    if found:
+        enabled = any(found)
+    for path in (dep.condition or "").split(","):
+        path = path.strip()
+        if not path:
+            continue
+        ok, value = lookup(values, prefix + path)
+        if ok and isinstance(value, bool):
+            return value
+    return enabled
+
+
+def chart_fields(meta: dict[str, Any], is_root: bool) -> dict[str, Any]:
+    """``.Chart`` for templates: Chart.yaml under Helm's capitalised names."""
+    out = {CHART_FIELDS[k]: v for k, v in meta.items() if k in CHART_FIELDS}
+    out["IsRoot"] = is_root
+    return out
+
+
+def glob_match(pattern: str, path: str) -> bool:
+    """Go-style glob (``*`` stays within one path segment)."""
+    return bool(_go_glob(pattern).match(path))
+
+
+__all__ = ["Chart", "Dependency", "load_chart", "enabled_tree", "chart_fields", "glob_match", "fnmatch"]

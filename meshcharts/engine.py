@@ -1,0 +1,371 @@
+"""The template engine: Jinja2 in a sandbox, with Helm's names, lookups and shared defines
+(Jinja2's one home in meshcharts).
+
+``render_charts`` takes an enabled chart tree and its coalesced values and returns each
+template's text by full path (``istio/charts/pilot/templates/deployment.yaml``), the same
+name Helm's engine uses for ``# Source:``, ``Template.Name`` and error locations.
+"""
+from __future__ import annotations
+
+import contextvars
+import re
+import traceback
+from dataclasses import dataclass, field
+from typing import Any, Iterator
+
+import jinja2
+from jinja2.runtime import LoopContext, Macro
+from jinja2.sandbox import SandboxedEnvironment
+from jinja2.utils import Cycler, Joiner, Namespace
+
+from . import funcs
+from .chart import Chart, chart_fields, glob_match
+from .errors import TemplateError
+from .funcs import FailRequested, Missing, go_str, go_type
+from .values import Values
+from .yamlio import to_yaml
+
+MAX_INCLUDE_DEPTH = 100
+
+
+# --- objects templates see -------------------------------------------------------------------
+
+class TemplateObject:
+    """Python objects exposed to templates: only the names in ``exposed`` are reachable."""
+    exposed: frozenset[str] = frozenset()
+
+
+class Files(dict, TemplateObject):
+    """A chart's non-template files (path → text): ``Get``, ``Glob``, ``AsConfig``, ``AsSecrets``."""
+    exposed = frozenset({"Get", "Glob", "AsConfig", "AsSecrets", "Lines"})
+
+    def Get(self, path: str) -> str:  # noqa: N802 - Helm's name
+        return self.get(go_str(path).lstrip("./") if go_str(path).startswith("./") else go_str(path), "")
+
+    def Glob(self, pattern: str) -> "Files":  # noqa: N802
+        pat = go_str(pattern)
+        return Files((p, t) for p, t in sorted(self.items()) if glob_match(pat, p) or _double_star(pat, p))
+
+    def AsConfig(self) -> str:  # noqa: N802
+        return to_yaml({p.rsplit("/", 1)[-1]: t for p, t in sorted(self.items())}) if self else ""
+
+    def AsSecrets(self) -> str:  # noqa: N802
+        return to_yaml({p.rsplit("/", 1)[-1]: funcs.b64enc(t) for p, t in sorted(self.items())}) if self else ""
+
+    def Lines(self, path: str) -> list[str]:  # noqa: N802
+        return self.Get(path).split("\n")
+
+
+def _double_star(pattern: str, path: str) -> bool:
+    if "**" not in pattern:
+        return False
+    regex = re.escape(pattern).replace(r"\*\*", ".*").replace(r"\*", "[^/]*").replace(r"\?", "[^/]")
+    return re.fullmatch(regex, path) is not None
+
+
+class KubeVersion(TemplateObject):
+    exposed = frozenset({"Version", "Major", "Minor", "GitVersion"})
+
+    def __init__(self, version: str):
+        m = re.match(r"^v?(\d+)\.(\d+)(?:\.(\d+))?", version)
+        if not m:
+            raise ValueError(version)
+        self.Version = self.GitVersion = f"v{m.group(1)}.{m.group(2)}.{m.group(3) or 0}"
+        self.Major, self.Minor = m.group(1), m.group(2)
+
+    def __str__(self) -> str:
+        return self.Version
+
+
+class APIVersions(TemplateObject):
+    exposed = frozenset({"Has"})
+
+    def __init__(self, versions: Iterator[str]):
+        self.versions = frozenset(versions)
+
+    def Has(self, version: str) -> bool:  # noqa: N802
+        return go_str(version) in self.versions
+
+    def __str__(self) -> str:
+        return "[" + " ".join(sorted(self.versions)) + "]"
+
+
+class Scope(dict):
+    """What a template file sees at its top: Helm's ``.`` (``root`` in meshcharts)."""
+
+
+# --- Jinja2 environment ----------------------------------------------------------------------
+
+class GoUndefined(jinja2.Undefined, Missing):
+    """A missing key: prints empty and is falsy, but reading through it is an error (Helm)."""
+    __slots__ = ()
+
+    def __getattr__(self, name: str) -> Any:
+        if name[:2] == "__":
+            raise AttributeError(name)
+        raise jinja2.TemplateRuntimeError(f"nil pointer evaluating interface {{}}.{name}")
+
+
+_JINJA_RUNTIME = (LoopContext, Namespace, Macro, Cycler, Joiner)
+
+
+class HelmEnvironment(SandboxedEnvironment):
+    """Sandboxed Jinja2 whose dotted lookups are Helm's: map keys, never Python attributes."""
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if isinstance(obj, dict) and not isinstance(obj, TemplateObject):
+            try:
+                return obj[attribute]
+            except KeyError:
+                return self.undefined(obj=obj, name=attribute)
+        if isinstance(obj, TemplateObject):
+            if attribute in obj.exposed:
+                return getattr(obj, attribute)
+            raise jinja2.TemplateRuntimeError(f"can't evaluate field {attribute} in type {type(obj).__name__}")
+        if isinstance(obj, jinja2.Undefined):
+            raise jinja2.TemplateRuntimeError(f"nil pointer evaluating interface {{}}.{attribute}")
+        if isinstance(obj, _JINJA_RUNTIME):
+            return super().getattr(obj, attribute)
+        raise jinja2.TemplateRuntimeError(f"can't evaluate field {attribute} in type {go_type(obj)}")
+
+    def getitem(self, obj: Any, argument: Any) -> Any:
+        if isinstance(obj, dict):
+            try:
+                return obj[argument]
+            except (KeyError, TypeError):
+                return self.undefined(obj=obj, name=str(argument))
+        if isinstance(obj, (list, tuple, str)) and isinstance(argument, (int, slice)) and not isinstance(argument, bool):
+            try:
+                return obj[argument]
+            except IndexError:
+                raise jinja2.TemplateRuntimeError(f"index out of range: {argument}") from None
+        if isinstance(obj, jinja2.Undefined):
+            raise jinja2.TemplateRuntimeError(f"nil pointer evaluating interface {{}}[{argument!r}]")
+        if isinstance(obj, _JINJA_RUNTIME):
+            return super().getitem(obj, argument)
+        raise jinja2.TemplateRuntimeError(f"can't index item of type {go_type(obj)}")
+
+
+def _finalize(value: Any) -> str:
+    return go_str(value)
+
+
+def make_environment() -> HelmEnvironment:
+    env = HelmEnvironment(trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+                          autoescape=False, undefined=GoUndefined, finalize=_finalize,
+                          auto_reload=False, cache_size=0)
+    env.filters.update(funcs.FILTERS)
+    env.globals.update(funcs.FUNCTIONS)
+    env.globals["include"] = _include
+    env.globals["template"] = _include
+    env.globals["tpl"] = _tpl
+    return env
+
+
+# --- defines ---------------------------------------------------------------------------------
+
+_DEFINE_OPEN = re.compile(r'\{%([-+]?)\s*define\s+"((?:[^"\\]|\\.)*)"\s*([-+]?)%\}')
+_DEFINE_CLOSE = re.compile(r"\{%([-+]?)\s*enddefine\s*([-+]?)%\}")
+
+
+@dataclass(frozen=True)
+class Define:
+    name: str
+    path: str      # full template path of the file holding it
+    line: int      # line of the body's first character in that file
+    body: str
+
+
+def split_defines(text: str, path: str) -> tuple[str, list[Define]]:
+    """Cut ``{% define "x" %}...{% enddefine %}`` blocks out of a template, applying the same
+    whitespace rules as Jinja's block tags (trim_blocks, lstrip_blocks, ``-`` markers).
+    Returns the remaining text (defines replaced by line-preserving comments) and the defines."""
+    if "define" not in text:
+        return text, []
+    out: list[str] = []
+    defines: list[Define] = []
+    pos = 0
+    while True:
+        m = _DEFINE_OPEN.search(text, pos)
+        if not m:
+            out.append(text[pos:])
+            break
+        before = text[pos:m.start()]
+        if m.group(1) == "-":
+            before = before.rstrip()
+        elif m.group(1) == "":
+            line_start = before.rfind("\n") + 1
+            if before[line_start:].strip(" \t") == "":
+                before = before[:line_start]
+        out.append(before)
+        close = _DEFINE_CLOSE.search(text, m.end())
+        if not close:
+            line = text.count("\n", 0, m.start()) + 1
+            raise TemplateError(f'define "{m.group(2)}" has no matching enddefine', f"{path}:{line}")
+        body_start = m.end()
+        body = text[body_start:close.start()]
+        if m.group(3) == "-":
+            stripped = body.lstrip()
+            body_start += len(body) - len(stripped)
+            body = stripped
+        elif m.group(3) == "+":
+            pass
+        elif body.startswith("\n"):
+            body, body_start = body[1:], body_start + 1
+        elif body.startswith("\r\n"):
+            body, body_start = body[2:], body_start + 2
+        if close.group(1) == "-":
+            body = body.rstrip()
+        elif close.group(1) == "":
+            line_start = body.rfind("\n") + 1
+            if body[line_start:].strip(" \t") == "":
+                body = body[:line_start]
+        line = text.count("\n", 0, body_start) + 1
+        name = m.group(2).encode().decode("unicode_escape") if "\\" in m.group(2) else m.group(2)
+        defines.append(Define(name, path, line, body))
+        pos = close.end()
+        if close.group(2) == "-":
+            rest = text[pos:]
+            pos += len(rest) - len(rest.lstrip())
+        elif close.group(2) == "" and text.startswith("\n", pos):
+            pos += 1
+        # Keep line numbers of what follows: a comment holding the removed lines prints nothing.
+        removed = text.count("\n", m.start(), pos)
+        if removed:
+            out.append("{#" + "\n" * removed + "+#}")
+    return "".join(out), defines
+
+
+# --- rendering -------------------------------------------------------------------------------
+
+@dataclass
+class _RenderState:
+    engine: "Engine"
+    defines: dict[str, Define]
+    depth: int = 0
+    chain: list[str] = field(default_factory=list)
+
+
+_STATE: contextvars.ContextVar[_RenderState] = contextvars.ContextVar("meshcharts_render_state")
+
+
+def _define_context(arg: Any) -> dict[str, Any]:
+    ctx: dict[str, Any] = dict(arg) if isinstance(arg, Scope) else {}
+    ctx["dot"] = arg
+    ctx["root"] = arg
+    return ctx
+
+
+def _include(name: Any, arg: Any = None) -> str:
+    state = _STATE.get()
+    name = go_str(name)
+    define = state.defines.get(name)
+    if define is None:
+        raise jinja2.TemplateRuntimeError(f'no template "{name}" (no define of that name in the chart)')
+    if state.depth >= MAX_INCLUDE_DEPTH:
+        raise jinja2.TemplateRuntimeError(
+            f'include "{name}" nested more than {MAX_INCLUDE_DEPTH} deep (runaway recursion?)')
+    template = state.engine.compile(define.body, define.path, define.line)
+    state.depth += 1
+    try:
+        return template.render(_define_context(arg))
+    finally:
+        state.depth -= 1
+
+
+def _tpl(text: Any, arg: Any = None) -> str:
+    state = _STATE.get()
+    where = arg["Template"]["Name"] if isinstance(arg, Scope) else "tpl"
+    source, defines = split_defines(go_str(text), where)
+    for d in defines:
+        state.defines.setdefault(d.name, d)
+    template = state.engine.compile(source, f"{where} (tpl)", 1)
+    return template.render(_define_context(arg))
+
+
+class Engine:
+    """Compiles templates once per process and renders chart trees."""
+
+    def __init__(self) -> None:
+        self.env = make_environment()
+        self._compiled: dict[tuple[str, int, str], jinja2.Template] = {}
+        self._template_files: set[str] = set()
+
+    def compile(self, source: str, path: str, first_line: int = 1) -> jinja2.Template:
+        key = (path, first_line, source)
+        template = self._compiled.get(key)
+        if template is None:
+            text = ("{#" + "\n" * (first_line - 1) + "+#}" + source) if first_line > 1 else source
+            try:
+                code = self.env.compile(text, name=path, filename=path)
+            except jinja2.TemplateSyntaxError as e:
+                raise TemplateError(f"template syntax error: {e.message}", f"{path}:{e.lineno}") from None
+            template = self.env.template_class.from_code(self.env, code, self.env.make_globals(None), None)
+            self._compiled[key] = template
+            self._template_files.add(path)
+        return template
+
+    def render_charts(self, root: Chart, values: Values, release: dict, capabilities: dict) -> dict[str, str]:
+        """Render every template of ``root`` and its (already enabled) children."""
+        units = list(_walk(root, values, "", release, capabilities))
+        defines: dict[str, tuple[tuple[int, str], Define]] = {}
+        bodies: list[tuple[str, str, Scope]] = []
+        for path, text, scope in units:
+            rest, found = split_defines(text, path)
+            rank = (path.count("/"), path)
+            for d in found:  # the shallowest path wins, then the alphabetically first
+                if d.name not in defines or rank < defines[d.name][0]:
+                    defines[d.name] = (rank, d)
+            base = path.rsplit("/", 1)[-1]
+            if not base.startswith("_") and not path.endswith("NOTES.txt"):
+                bodies.append((path, rest, scope))
+        state = _RenderState(self, {n: d for n, (_, d) in defines.items()})
+        token = _STATE.set(state)
+        try:
+            out: dict[str, str] = {}
+            for path, text, scope in bodies:
+                template = self.compile(text, path)
+                try:
+                    out[path] = template.render(scope)
+                except TemplateError:
+                    raise
+                except Exception as e:  # any failure inside a template becomes one located message
+                    raise self._located(e, path) from None
+            return out
+        finally:
+            _STATE.reset(token)
+
+    def _located(self, error: Exception, path: str) -> TemplateError:
+        frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename in self._template_files]
+        where = f"{frames[-1].filename}:{frames[-1].lineno}" if frames else path
+        chain = [f"  included from {f.filename}:{f.lineno}" for f in reversed(frames[:-1])]
+        if isinstance(error, FailRequested):
+            message = str(error)
+        elif isinstance(error, RecursionError):
+            message = "template recursion too deep (an include that calls itself?)"
+        elif isinstance(error, jinja2.UndefinedError):
+            message = f"{error.message}" if error.message else "undefined value"
+        elif isinstance(error, jinja2.exceptions.SecurityError):
+            message = f"not allowed in a template: {error}"
+        elif isinstance(error, (jinja2.TemplateError, TemplateError)):
+            message = getattr(error, "message", None) or str(error)
+        else:
+            message = f"{type(error).__name__}: {error}"
+        return TemplateError(message, where, chain)
+
+
+def _walk(chart: Chart, values: Values, parent_path: str, release: dict,
+          capabilities: dict) -> Iterator[tuple[str, str, Scope]]:
+    chart_path = chart.template_path(parent_path)
+    files = Files(chart.files)
+    chart_info = chart_fields(chart.metadata, is_root=not parent_path)
+    if chart.name != chart.metadata.get("name"):
+        chart_info["Name"] = chart.name
+    for rel, text in chart.templates:
+        path = f"{chart_path}/{rel}"
+        scope = Scope(Values=values, Release=release, Chart=chart_info, Capabilities=capabilities,
+                      Files=files, Template={"Name": path, "BasePath": f"{chart_path}/templates"})
+        scope["root"] = scope
+        yield path, text, scope
+    for child in chart.children:
+        yield from _walk(child, values.get(child.name) or {}, chart_path, release, capabilities)

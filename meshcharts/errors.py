@@ -1,0 +1,32 @@
+"""The one error type meshcharts raises for bad input, carrying where the problem is."""
+from __future__ import annotations
+
+
+class MeshchartsError(Exception):
+    """A problem a user can fix: bad values, a broken template, a missing file.
+
+    ``where`` names the place (``file:line``, a key path or a ``--set`` argument); ``str()``
+    gives ``where: message`` plus any extra context lines (an include chain, known names).
+    """
+
+    def __init__(self, message: str, where: str | None = None, details: list[str] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.where = where
+        self.details = list(details or [])
+
+    def __str__(self) -> str:
+        head = f"{self.where}: {self.message}" if self.where else self.message
+        return "\n".join([head, *self.details])
+
+
+class ValuesError(MeshchartsError):
+    """Values that cannot be read or merged (files, --set arguments, types)."""
+
+
+class ChartError(MeshchartsError):
+    """A chart that cannot be loaded (Chart.yaml, dependencies, layout)."""
+
+
+class TemplateError(MeshchartsError):
+    """A template that fails to compile or to render."""

@@ -1,0 +1,395 @@
+"""Helm's template functions with Go's and sprig's semantics, as plain Python.
+
+Templates call them as Jinja filters with the subject first (``x | default("d")``) or as
+functions (``printf("%s-%s", a, b)``). Nothing here knows about Jinja: a missing value arrives
+as an instance of :class:`Missing`.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import posixpath
+import re
+from typing import Any
+
+from .errors import TemplateError
+from .yamlio import Int64, format_number, load_values_text, to_yaml
+
+
+class Missing:
+    """Marker base for "no value" (a missing key): prints empty, counts as empty."""
+
+
+class FailRequested(Exception):
+    """``fail``/``required`` stopping a render: the message is the chart author's."""
+
+
+def is_nil(value: Any) -> bool:
+    return value is None or isinstance(value, Missing)
+
+
+def is_empty(value: Any) -> bool:
+    """Go's emptiness (``default``, ``empty``): nil, false, 0, "", empty list or map."""
+    if is_nil(value):
+        return True
+    if isinstance(value, bool):
+        return not value
+    if isinstance(value, (int, float)):
+        return value == 0
+    if isinstance(value, (str, list, tuple, dict)):
+        return len(value) == 0
+    return False
+
+
+def go_str(value: Any, nil: str = "") -> str:
+    """A value as Go's ``%v`` prints it (``nil`` is what a missing value prints as)."""
+    if isinstance(value, str):
+        return value
+    if is_nil(value):
+        return nil
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return format_number(value)
+    if isinstance(value, (list, tuple)):
+        return "[" + " ".join(go_str(v, "<nil>") for v in value) + "]"
+    if isinstance(value, dict):
+        return "map[" + " ".join(f"{k}:{go_str(v, '<nil>')}" for k, v in sorted(value.items())) + "]"
+    return str(value)
+
+
+def go_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, Int64):
+        return "int64"
+    if isinstance(value, int):
+        return "float64"
+    if isinstance(value, float):
+        return "float64"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, (list, tuple)):
+        return "[]interface {}"
+    if isinstance(value, dict):
+        return "map[string]interface {}"
+    return "<nil>" if is_nil(value) else type(value).__name__
+
+
+def go_quote(text: str) -> str:
+    """Go's ``%q``: double quotes, backslash escapes, printable Unicode kept."""
+    out = ['"']
+    for ch in text:
+        if ch == '"':
+            out.append('\\"')
+        elif ch == "\\":
+            out.append("\\\\")
+        elif ch in "\a\b\f\n\r\t\v":
+            out.append({"\a": "\\a", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\v": "\\v"}[ch])
+        elif ch.isprintable():
+            out.append(ch)
+        elif ord(ch) < 0x80:
+            out.append(f"\\x{ord(ch):02x}")
+        elif ord(ch) < 0x10000:
+            out.append(f"\\u{ord(ch):04x}")
+        else:
+            out.append(f"\\U{ord(ch):08x}")
+    out.append('"')
+    return "".join(out)
+
+
+_VERB = re.compile(r"%([-+# 0]*)(\d+)?(?:\.(\d+))?([a-zA-Z%])")
+
+
+def printf(fmt: str, *args: Any) -> str:
+    """Go's ``fmt.Sprintf`` for the verbs templates use: %s %v %d %q %f %x %t %%."""
+    args_iter = iter(args)
+    used = [0]
+
+    def next_arg() -> tuple[bool, Any]:
+        try:
+            v = next(args_iter)
+            used[0] += 1
+            return True, v
+        except StopIteration:
+            return False, None
+
+    def repl(m: re.Match[str]) -> str:
+        flags, width, prec, verb = m.groups()
+        if verb == "%":
+            return "%"
+        ok, v = next_arg()
+        if not ok:
+            return f"%!{verb}(MISSING)"
+        if verb in "sv":
+            if verb == "s" and not isinstance(v, str) and not is_nil(v) and not isinstance(v, (list, dict)):
+                text = f"%!s({go_type(v)}={go_str(v)})"
+            else:
+                text = go_str(v, "<nil>") if not (verb == "s" and is_nil(v)) else "%!s(<nil>)"
+        elif verb == "d":
+            if isinstance(v, int) and not isinstance(v, bool) and (isinstance(v, Int64) or True):
+                text = str(int(v)) if isinstance(v, Int64) else f"%!d(float64={format_number(v)})"
+            else:
+                text = f"%!d({go_type(v)}={go_str(v)})"
+        elif verb == "q":
+            text = go_quote(go_str(v))
+        elif verb == "t":
+            text = go_str(v)
+        elif verb in "fFeEgG":
+            text = ("%" + flags + (width or "") + ("." + prec if prec else "") + verb) % float(v)
+            return text
+        elif verb in "xX":
+            text = format(int(v), verb) if isinstance(v, int) else go_str(v).encode().hex()
+        else:
+            text = go_str(v)
+        if width:
+            w = int(width)
+            text = text.ljust(w) if "-" in flags else text.rjust(w, "0" if "0" in flags and verb == "d" else " ")
+        return text
+
+    out = _VERB.sub(repl, fmt)
+    extra = list(args_iter)
+    if extra:
+        out += "%!(EXTRA " + ", ".join(f"{go_type(v)}={go_str(v)}" for v in extra) + ")"
+    return out
+
+
+def quote(*values: Any) -> str:
+    return " ".join(go_quote(go_str(v)) for v in values if not is_nil(v))
+
+
+def squote(*values: Any) -> str:
+    return " ".join(f"'{go_str(v)}'" for v in values if not is_nil(v))
+
+
+def default(value: Any, fallback: Any = "") -> Any:
+    return fallback if is_empty(value) else value
+
+
+def indent(text: Any, width: int) -> str:
+    pad = " " * int(width)
+    return pad + go_str(text).replace("\n", "\n" + pad)
+
+
+def nindent(text: Any, width: int) -> str:
+    return "\n" + indent(text, width)
+
+
+def trunc(text: Any, length: int) -> str:
+    raw = go_str(text).encode("utf-8")
+    n = int(length)
+    cut = raw[:n] if n >= 0 else raw[len(raw) + n:] if -n < len(raw) else raw
+    return cut.decode("utf-8", errors="ignore")
+
+
+def trim_suffix(text: Any, suffix: str) -> str:
+    s = go_str(text)
+    return s[: -len(suffix)] if suffix and s.endswith(suffix) else s
+
+
+def trim_prefix(text: Any, prefix: str) -> str:
+    s = go_str(text)
+    return s[len(prefix):] if prefix and s.startswith(prefix) else s
+
+
+def replace(text: Any, old: str, new: str) -> str:
+    return go_str(text).replace(go_str(old), go_str(new))
+
+
+def contains(text: Any, sub: Any) -> bool:
+    return go_str(sub) in go_str(text)
+
+
+def b64enc(text: Any) -> str:
+    return base64.b64encode(go_str(text).encode()).decode()
+
+
+def b64dec(text: Any) -> str:
+    return base64.b64decode(go_str(text).encode()).decode(errors="replace")
+
+
+def sha256sum(text: Any) -> str:
+    return hashlib.sha256(go_str(text).encode()).hexdigest()
+
+
+def base(path: Any) -> str:
+    p = go_str(path).rstrip("/")
+    return posixpath.basename(p) if p else ("/" if go_str(path).startswith("/") else ".")
+
+
+def to_int(value: Any) -> int:
+    """sprig's ``int``: floats truncate, strings parse (base prefixes allowed), else 0."""
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, (int, float)):
+        return int(value)
+    if isinstance(value, str):
+        try:
+            return int(value, 0)
+        except ValueError:
+            return 0
+    return 0
+
+
+def to_yaml_filter(value: Any) -> str:
+    return "null" if is_nil(value) else to_yaml(_plain(value))
+
+
+def _go_json(value: Any) -> Any:
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e21:
+        return int(value)
+    if isinstance(value, dict):
+        return {k: _go_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_go_json(v) for v in value]
+    return None if is_nil(value) else value
+
+
+def to_json(value: Any) -> str:
+    text = json.dumps(_go_json(_plain(value)), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def from_yaml(text: Any) -> dict:
+    try:
+        return load_values_text(go_str(text), "fromYaml")
+    except Exception as e:  # Helm returns the error inside the map instead of failing
+        return {"Error": str(e)}
+
+
+def _plain(value: Any) -> Any:
+    """Turn template-side objects (files maps, missing values) into plain data."""
+    if isinstance(value, Missing):
+        return None
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def to_string(value: Any) -> str:
+    return go_str(value, "<nil>")
+
+
+def items(mapping: Any) -> list[tuple[str, Any]]:
+    """A map's pairs in Go's ``range`` order (sorted keys); nothing for a missing value."""
+    if is_nil(mapping):
+        return []
+    if not isinstance(mapping, dict):
+        raise TemplateError(f"range can't iterate over {go_str(mapping)}")
+    return sorted(mapping.items())
+
+
+def keys(mapping: Any) -> list[str]:
+    return [k for k, _ in items(mapping)]
+
+
+def has_key(mapping: Any, key: str) -> bool:
+    return isinstance(mapping, dict) and key in mapping
+
+
+def required(message: str, value: Any) -> Any:
+    if is_nil(value) or value == "":
+        raise FailRequested(message)
+    return value
+
+
+def fail(message: str) -> None:
+    raise FailRequested(message)
+
+
+def go_list(*values: Any) -> list:
+    return list(values)
+
+
+def go_dict(*pairs: Any) -> dict:
+    it = iter(pairs)
+    return {go_str(k): v for k, v in zip(it, it)}
+
+
+def go_print(*values: Any) -> str:
+    """Go's ``fmt.Sprint``: a space only between two operands that are not strings."""
+    out = []
+    for i, v in enumerate(values):
+        if i and not isinstance(v, str) and not isinstance(values[i - 1], str):
+            out.append(" ")
+        out.append(go_str(v, "<nil>"))
+    return "".join(out)
+
+
+# --- semverCompare (Masterminds semver constraints) -----------------------------------------
+
+_VERSION = re.compile(r"^v?(\d+)(?:\.(\d+))?(?:\.(\d+))?(?:-([0-9A-Za-z.-]+))?(?:\+[0-9A-Za-z.-]+)?$")
+
+
+def _parse_version(text: str) -> tuple[int, int, int, str]:
+    m = _VERSION.match(text.strip())
+    if not m:
+        raise TemplateError(f"invalid semantic version {text!r}")
+    return int(m.group(1)), int(m.group(2) or 0), int(m.group(3) or 0), m.group(4) or ""
+
+
+def _cmp_versions(a: tuple, b: tuple) -> int:
+    import semver
+    va = semver.Version(a[0], a[1], a[2], a[3] or None)
+    vb = semver.Version(b[0], b[1], b[2], b[3] or None)
+    return va.compare(vb)
+
+
+def semver_compare(constraint: str, version: Any) -> bool:
+    """``semverCompare(">=1.9-0", v)``: comma = and, ``||`` = or; ``~``, ``^``, ``x`` wildcards."""
+    v = _parse_version(go_str(version))
+    for alternative in go_str(constraint).split("||"):
+        parts = [p for p in re.split(r"[,\s]+(?=[<>=!~^]|\d|v)", alternative.strip()) if p.strip()]
+        if parts and all(_check(p.strip(), v) for p in parts):
+            return True
+    return False
+
+
+def _check(part: str, v: tuple) -> bool:
+    m = re.match(r"^(>=|<=|!=|=>|=<|>|<|=|~>|~|\^)?\s*(.*)$", part)
+    op, target = (m.group(1) or "="), m.group(2)
+    wild = [x in ("x", "X", "*") for x in (target.lstrip("v").split("-")[0].split(".") + ["x", "x"])[:3]]
+    t = _parse_version(re.sub(r"(?<![0-9A-Za-z])[xX*](?![0-9A-Za-z])", "0", target) or "0")
+    if v[3] and not t[3]:  # a pre-release only satisfies constraints that name one
+        return False
+    c = _cmp_versions(v, t)
+    if op in ("=", "") and any(wild):
+        upper = (t[0] + 1, 0, 0, "") if wild[1] else (t[0], t[1] + 1, 0, "")
+        return c >= 0 and _cmp_versions(v, upper) < 0
+    if op == "=":
+        return c == 0
+    if op == "!=":
+        return c != 0
+    if op == ">":
+        return c > 0
+    if op == "<":
+        return c < 0
+    if op in (">=", "=>"):
+        return c >= 0
+    if op in ("<=", "=<"):
+        return c <= 0
+    if op in ("~", "~>"):
+        upper = (t[0] + 1, 0, 0, "") if wild[1] else (t[0], t[1] + 1, 0, "")
+        return c >= 0 and _cmp_versions(v, upper) < 0
+    if op == "^":
+        upper = (t[0] + 1, 0, 0, "") if t[0] > 0 else ((0, t[1] + 1, 0, "") if t[1] > 0 else (0, 0, t[2] + 1, ""))
+        return c >= 0 and _cmp_versions(v, upper) < 0
+    return False
+
+
+FILTERS: dict[str, Any] = {
+    "toYaml": to_yaml_filter, "toJson": to_json, "fromYaml": from_yaml, "indent": indent,
+    "nindent": nindent, "quote": quote, "squote": squote, "default": default, "trunc": trunc,
+    "trimSuffix": trim_suffix, "trimPrefix": trim_prefix, "replace": replace, "contains": contains,
+    "b64enc": b64enc, "b64dec": b64dec, "sha256sum": sha256sum, "base": base, "int": to_int,
+    "toString": to_string, "items": items, "keys": keys, "empty": is_empty,
+}
+
+FUNCTIONS: dict[str, Any] = {
+    "printf": printf, "semverCompare": semver_compare, "required": required, "fail": fail,
+    "list": go_list, "dict": go_dict, "hasKey": has_key, "empty": is_empty, "print": go_print,
+    "quote": quote, "default": lambda fallback, value: default(value, fallback),
+}

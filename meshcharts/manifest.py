@@ -1,0 +1,185 @@
+"""From rendered template texts to the manifest ``helm template`` prints.
+
+Documents of all template files in path order, stably sorted by Helm's install order (unknown
+kinds after the known ones, by kind name), hooks last; each headed by ``---`` and
+``# Source: <path>``. Sorting reads only each document's head (``kind:`` and the hook
+annotation); the full YAML is parsed only when a caller asks for a document's object.
+"""
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+from .errors import MeshchartsError
+
+INSTALL_ORDER = (
+    "PriorityClass", "Namespace", "NetworkPolicy", "ResourceQuota", "LimitRange",
+    "PodSecurityPolicy", "PodDisruptionBudget", "ServiceAccount", "Secret", "SecretList",
+    "ConfigMap", "StorageClass", "PersistentVolume", "PersistentVolumeClaim",
+    "CustomResourceDefinition", "ClusterRole", "ClusterRoleList", "ClusterRoleBinding",
+    "ClusterRoleBindingList", "Role", "RoleList", "RoleBinding", "RoleBindingList",
+    "Service", "DaemonSet", "Pod", "ReplicationController", "ReplicaSet", "Deployment",
+    "HorizontalPodAutoscaler", "StatefulSet", "Job", "CronJob", "IngressClass", "Ingress",
+    "APIService", "MutatingWebhookConfiguration", "ValidatingWebhookConfiguration",
+)
+_RANK = {kind: i for i, kind in enumerate(INSTALL_ORDER)}
+HOOK_EVENTS = frozenset({"pre-install", "post-install", "pre-delete", "post-delete", "pre-upgrade",
+                         "post-upgrade", "pre-rollback", "post-rollback", "test", "test-success"})
+
+_SPLIT = re.compile(r"(?:^|\s*\n)---\s*")
+_KIND = re.compile(r"^kind:[ \t]*['\"]?([^'\"\s#]*)", re.M)
+_HOOK = re.compile(r"^[ \t]+['\"]?helm\.sh/hook['\"]?:[ \t]*['\"]?([^'\"\n#]*)", re.M)
+_META_FIELD = re.compile(r"^  (name|namespace):[ \t]*['\"]?([^'\"\s#]*)", re.M)
+
+
+@dataclass
+class Document:
+    """One object of the manifest: where it came from and what it is."""
+    source: str
+    text: str
+    kind: str
+    is_hook: bool = False
+    _object: Any = field(default=None, repr=False)
+
+    @property
+    def object(self) -> Any:
+        """The parsed object (parsed on first use)."""
+        if self._object is None:
+            from .yamlio import parse_document
+            self._object = parse_document(self.text)
+        return self._object
+
+    @property
+    def name(self) -> str | None:
+        meta = self.object.get("metadata") if isinstance(self.object, dict) else None
+        return (meta or {}).get("name")
+
+    @property
+    def namespace(self) -> str | None:
+        meta = self.object.get("metadata") if isinstance(self.object, dict) else None
+        return (meta or {}).get("namespace")
+
+    def render(self) -> str:
+        return f"---\n# Source: {self.source}\n{self.text}\n"
+
+
+@dataclass
+class Manifest:
+    """The rendered release: documents in output order and their text."""
+    documents: list[Document]
+
+    @property
+    def text(self) -> str:
+        return "".join(d.render() for d in self.documents)
+
+    def __str__(self) -> str:
+        return self.text
+
+    def by_source(self) -> dict[str, list[Document]]:
+        out: dict[str, list[Document]] = {}
+        for d in self.documents:
+            out.setdefault(d.source, []).append(d)
+        return out
+
+
+def _is_blank(chunk: str) -> bool:
+    return all(not line.strip() or line.lstrip().startswith("#") for line in chunk.splitlines())
+
+
+def _hook(chunk: str) -> bool:
+    m = _HOOK.search(chunk)
+    if not m:
+        return False
+    events = [e.strip() for e in m.group(1).split(",") if e.strip()]
+    return bool(events) and all(e in HOOK_EVENTS for e in events)
+
+
+def split_documents(source: str, text: str) -> list[Document]:
+    docs = []
+    for chunk in _SPLIT.split(text.lstrip()):
+        chunk = chunk.strip()
+        if not chunk or _is_blank(chunk):
+            continue
+        m = _KIND.search(chunk)
+        docs.append(Document(source, chunk, m.group(1) if m else "", _hook(chunk)))
+    return docs
+
+
+def _rank(doc: Document) -> tuple[int, int, str]:
+    rank = _RANK.get(doc.kind)
+    return (1 if doc.is_hook else 0, rank if rank is not None else len(INSTALL_ORDER),
+            "" if rank is not None else doc.kind)
+
+
+def build_manifest(rendered: dict[str, str]) -> Manifest:
+    docs: list[Document] = []
+    for source in sorted(rendered):
+        docs.extend(split_documents(source, rendered[source]))
+    docs.sort(key=_rank)  # stable: file path, then position in the file
+    return Manifest(docs)
+
+
+def show_only(manifest: Manifest, patterns: Iterable[str]) -> Manifest:
+    """Keep the documents whose source matches any pattern (full path, or the path inside the
+    chart as Helm's ``--show-only`` takes it; ``*`` stays within a path segment). A pattern
+    that matches nothing is an error."""
+    from .chart import glob_match
+    patterns = list(patterns)
+    hits = {p: False for p in patterns}
+    kept = []
+    for doc in manifest.documents:
+        inner = doc.source.split("/", 1)[1] if "/" in doc.source else doc.source
+        matched = [p for p in patterns if glob_match(p, doc.source) or glob_match(p, inner)]
+        for p in matched:
+            hits[p] = True
+        if matched:
+            kept.append(doc)
+    missing = [p for p, hit in hits.items() if not hit]
+    if missing:
+        known = sorted({d.source for d in manifest.documents})
+        raise MeshchartsError(f"no rendered template matches {missing[0]!r}", "--show-only",
+                              ["rendered templates:"] + [f"  {s}" for s in known])
+    return Manifest(kept)
+
+
+def write_output_dir(manifest: Manifest, directory: str | Path) -> list[Path]:
+    """Write each template's documents to ``directory/<source path>``, replacing any file there.
+
+    All files are first written to temporary names next to their targets; only when every one
+    is written are they moved into place, so a failure leaves the directory as it was.
+    No path may leave ``directory``."""
+    root = Path(directory).resolve()
+    planned: list[tuple[Path, str]] = []
+    for source, docs in manifest.by_source().items():
+        target = (root / source).resolve()
+        if root != target and root not in target.parents:
+            raise MeshchartsError(f"refusing to write outside the output directory: {source!r}", str(directory))
+        planned.append((target, "".join(d.render() for d in docs)))
+    staged: list[tuple[Path, Path]] = []
+    created_dirs: list[Path] = []
+    try:
+        for target, text in planned:
+            missing = [p for p in [target.parent, *target.parent.parents] if not p.exists()]
+            for d in reversed(missing):
+                d.mkdir()
+                created_dirs.append(d)
+            fd, tmp = tempfile.mkstemp(prefix=".meshcharts-", dir=target.parent)
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(text)
+            staged.append((Path(tmp), target))
+    except OSError as e:
+        for tmp, _ in staged:
+            tmp.unlink(missing_ok=True)
+        for d in reversed(created_dirs):
+            try:
+                d.rmdir()
+            except OSError:
+                pass
+        raise MeshchartsError(f"cannot write output: {e.strerror}", str(e.filename or directory)) from None
+    for tmp, target in staged:
+        os.replace(tmp, target)
+    return [t for _, t in staged]

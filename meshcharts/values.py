@@ -1,0 +1,321 @@
+"""User values and Helm's values model: ``-f`` files, the ``--set`` family, coalescing, globals.
+
+Precedence, highest first: user values (``-f`` files left to right, then ``--set``,
+``--set-string``, ``--set-file``) > a parent's ``<child>:`` section > the child's own defaults.
+Maps merge deeply; lists and scalars replace; a user ``null`` deletes a default; ``global`` flows
+from a parent into every enabled child, never upward or sideways.
+"""
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any, Callable, Iterable, Protocol
+
+from .errors import ValuesError
+from .yamlio import Int64, load_values_text, type_name
+
+Values = dict[str, Any]
+
+# Helm's caps on --set: list indexes and key nesting.
+MAX_INDEX = 65536
+MAX_NESTED_NAME_LEVEL = 30
+
+
+def merge_maps(base: Values, overlay: Values) -> Values:
+    """Merge ``overlay`` into ``base`` in place as Helm merges ``-f`` files: maps merge
+    recursively, anything else (lists, scalars, ``null``) replaces."""
+    for key, value in overlay.items():
+        current = base.get(key)
+        if isinstance(value, dict) and isinstance(current, dict):
+            merge_maps(current, value)
+        else:
+            base[key] = value
+    return base
+
+
+def read_values_file(path: str | Path, label: str | None = None) -> Values:
+    """Load one ``-f`` values file; errors name the file (and line for bad YAML)."""
+    label = label or str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise ValuesError("values file not found", label) from None
+    except IsADirectoryError:
+        raise ValuesError("values file is a directory", label) from None
+    except UnicodeDecodeError:
+        raise ValuesError("values file is not UTF-8 text", label) from None
+    except OSError as e:
+        raise ValuesError(f"cannot read values file: {e.strerror}", label) from None
+    return load_values_text(text, label)
+
+
+# --- the --set grammar ----------------------------------------------------------------------
+
+class _SetParser:
+    """A port of Helm's strvals parser: ``a.b=1,c[0]=x,d={e,f}`` with ``\\`` escapes."""
+
+    def __init__(self, text: str, flag: str, reader: Callable[[str], Any]):
+        self.text, self.pos, self.flag, self.reader = text, 0, flag, reader
+
+    def fail(self, message: str) -> ValuesError:
+        return ValuesError(message, f"{self.flag} {self.text}")
+
+    def until(self, stop: str) -> tuple[str, str | None]:
+        out = []
+        while self.pos < len(self.text):
+            ch = self.text[self.pos]
+            self.pos += 1
+            if ch in stop:
+                return "".join(out), ch
+            if ch == "\\":
+                if self.pos >= len(self.text):
+                    return "".join(out), None
+                out.append(self.text[self.pos])
+                self.pos += 1
+            else:
+                out.append(ch)
+        return "".join(out), None
+
+    def parse_into(self, data: Values) -> None:
+        while self.key(data, 0):
+            pass
+
+    def key(self, data: Values, level: int) -> bool:
+        """Parse one ``key...=value``; return False at the end of the text."""
+        k, last = self.until("=[,.")
+        if last is None:
+            if k:
+                raise self.fail(f"key {k!r} has no value")
+            return False
+        if last == "[":
+            index = self.index()
+            current = data.get(k)
+            if current is not None and not isinstance(current, list):
+                raise self.fail(f"key {k!r} is {type_name(current)}, not a list")
+            lst, more = self.list_item(list(current or []), index, level)
+            if k:
+                data[k] = lst
+            return more
+        if last == "=":
+            value, more = self.value()
+            if k:
+                data[k] = value
+            return more
+        if last == ",":
+            raise self.fail(f"key {k!r} has no value (cannot end with ,)")
+        # last == ".": a nested map
+        level += 1
+        if level > MAX_NESTED_NAME_LEVEL:
+            raise self.fail(f"value name nested level is greater than maximum supported nested level of {MAX_NESTED_NAME_LEVEL}")
+        inner = data.get(k)
+        if inner is None or k not in data:
+            inner = {}
+        elif not isinstance(inner, dict):
+            raise self.fail(f"key {k!r} is {type_name(inner)}, not a map: cannot set {k}.<key>")
+        more = self.key(inner, level)
+        if not more and not inner:
+            raise self.fail(f"key map {k!r} has no value")
+        if inner and k:
+            data[k] = inner
+        return more
+
+    def index(self) -> int:
+        text, last = self.until("]")
+        if last is None:
+            raise self.fail("error parsing index: missing ']'")
+        try:
+            i = int(text.strip()) if text.strip().lstrip("-").isdigit() else int("x")
+        except ValueError:
+            raise self.fail(f"error parsing index: {text!r} is not a number") from None
+        if i < 0:
+            raise self.fail(f"error parsing index: negative {i} index not allowed")
+        if i > MAX_INDEX:
+            raise self.fail(f"error parsing index: index of {i} is greater than maximum supported index of {MAX_INDEX}")
+        return i
+
+    def list_item(self, lst: list, i: int, level: int) -> tuple[list, bool]:
+        k, last = self.until("[.=")
+        if k:
+            raise self.fail(f"unexpected data at end of array index: {k!r}")
+        if last is None:
+            raise self.fail("unexpected end of text after an array index")
+        if last == "=":
+            value, more = self.value()
+            return _set_index(lst, i, value), more
+        if last == "[":
+            j = self.index()
+            existing = lst[i] if i < len(lst) else None
+            if existing is not None and not isinstance(existing, list):
+                raise self.fail(f"index {i} holds {type_name(existing)}, not a list")
+            inner_list, more = self.list_item(list(existing or []), j, level)
+            return _set_index(lst, i, inner_list), more
+        inner = lst[i] if i < len(lst) and isinstance(lst[i], dict) else {}
+        more = self.key(inner, level)
+        return _set_index(lst, i, inner), more
+
+    def value(self) -> tuple[Any, bool]:
+        """A value after ``=``: a ``{a,b}`` list or a scalar up to the next ``,``."""
+        if self.pos < len(self.text) and self.text[self.pos] == "{":
+            self.pos += 1
+            items = []
+            while True:
+                raw, last = self.until(",}")
+                if last is None:
+                    raise self.fail("list must terminate with '}'")
+                items.append(self.reader(raw))
+                if last == "}":
+                    more = self.pos < len(self.text)
+                    if more and self.text[self.pos] == ",":
+                        self.pos += 1
+                    return items, self.pos < len(self.text) or more
+        if self.pos >= len(self.text):
+            return "", False
+        raw, last = self.until(",")
+        return self.reader(raw), last is not None
+
+
+def _set_index(lst: list, i: int, value: Any) -> list:
+    if len(lst) <= i:
+        lst.extend([None] * (i + 1 - len(lst)))
+    lst[i] = value
+    return lst
+
+
+def typed_value(text: str) -> Any:
+    """``--set`` typing: true/false/null (any case), integers without a leading zero, else text."""
+    low = text.lower()
+    if low == "true":
+        return True
+    if low == "false":
+        return False
+    if low == "null":
+        return None
+    if text == "0":
+        return Int64(0)
+    if text and text[0] != "0":
+        body = text[1:] if text[0] in "+-" else text
+        if body.isdigit() and body.isascii():
+            n = int(text)
+            if -(2**63) <= n < 2**63:
+                return Int64(n)
+    return text
+
+
+def apply_set(data: Values, arg: str, kind: str = "--set") -> None:
+    """Apply one ``--set``/``--set-string``/``--set-file`` argument to ``data`` in place."""
+    if kind == "--set":
+        reader: Callable[[str], Any] = typed_value
+    elif kind == "--set-string":
+        reader = str
+    elif kind == "--set-file":
+        def reader(path: str) -> str:
+            try:
+                return Path(path).read_text(encoding="utf-8")
+            except FileNotFoundError:
+                raise ValuesError(f"file {path!r} not found", f"--set-file {arg}") from None
+            except (OSError, UnicodeDecodeError) as e:
+                raise ValuesError(f"cannot read {path!r}: {e}", f"--set-file {arg}") from None
+    else:
+        raise ValueError(kind)
+    if "=" not in arg and kind != "--set-file":
+        raise ValuesError("expected KEY=VALUE", f"{kind} {arg}")
+    _SetParser(arg, kind, reader).parse_into(data)
+
+
+def user_values(files: Iterable[tuple[str | Path, str]] = (), sets: Iterable[tuple[str, str]] = ()) -> Values:
+    """User values: the ``(path, label)`` files merged in order, then each ``(flag, arg)``."""
+    data: Values = {}
+    for path, label in files:
+        merge_maps(data, read_values_file(path, label))
+    for kind, arg in sets:
+        apply_set(data, arg, kind)
+    return data
+
+
+# --- coalescing (a chart's defaults under the user's values) ---------------------------------
+
+class ChartLike(Protocol):
+    name: str
+    values: Values
+    children: list
+
+
+def _without_nulls(value: Any) -> Any:
+    """A deep copy of a chart default with its nulls dropped (Helm 4 ignores default nulls)."""
+    if isinstance(value, dict):
+        return {k: _without_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return copy.deepcopy(value)
+    return value
+
+
+def _coalesce_tables(dst: Values, src: Values, path: str) -> None:
+    """Defaults ``src`` under ``dst``: ``dst`` wins; a ``null`` in ``dst`` deletes the default."""
+    for key, default in src.items():
+        if key in dst:
+            mine = dst[key]
+            if mine is None:
+                del dst[key]
+            elif isinstance(default, dict) and isinstance(mine, dict):
+                _coalesce_tables(mine, default, f"{path}.{key}" if path else key)
+        elif default is not None:
+            dst[key] = _without_nulls(default)
+
+
+def _coalesce_globals(parent: Values, child: Values, where: str) -> None:
+    """Copy the parent's ``global`` into the child's: parent wins, maps merge."""
+    src = parent.get("global")
+    if src is None:
+        src = {}
+    dst = child.get("global")
+    if dst is None:
+        dst = {}
+    if not isinstance(dst, dict) or not isinstance(src, dict):
+        return
+    for key, value in src.items():
+        if isinstance(value, dict):
+            mine = copy.deepcopy(value)
+            theirs = dst.get(key)
+            if isinstance(theirs, dict):
+                _coalesce_tables(mine, theirs, f"{where}.global.{key}")
+                dst[key] = mine
+            elif theirs is None:
+                dst[key] = mine
+        elif not isinstance(dst.get(key), dict):
+            dst[key] = value
+    child["global"] = dst
+
+
+def coalesce(chart: ChartLike, dest: Values, path: str = "") -> Values:
+    """Fill ``dest`` (the user's values, modified in place) with ``chart``'s defaults and those of
+    each child in ``chart.children``, copying globals down. Returns ``dest``."""
+    for key, default in chart.values.items():
+        if key in dest:
+            mine = dest[key]
+            if mine is None:
+                del dest[key]
+            elif isinstance(mine, dict) and isinstance(default, dict):
+                _coalesce_tables(mine, default, f"{path}{key}")
+        elif default is not None:
+            dest[key] = _without_nulls(default)
+    for child in chart.children:
+        section = dest.get(child.name)
+        if child.name not in dest or section is None and child.name not in dest:
+            section = dest[child.name] = {}
+        elif not isinstance(section, dict):
+            raise ValuesError(
+                f"{type_name(section)} where the chart needs a map of values for its child chart {child.name!r}",
+                f"{path}{child.name}")
+        _coalesce_globals(dest, section, f"{path}{child.name}")
+        coalesce(child, section, f"{path}{child.name}.")
+    return dest
+
+
+def lookup(values: Values, dotted: str) -> tuple[bool, Any]:
+    """``(found, value)`` for a dotted path such as ``pilot.enabled``."""
+    node: Any = values
+    for part in dotted.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return False, None
+        node = node[part]
+    return True, node

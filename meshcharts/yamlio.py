@@ -1,0 +1,339 @@
+"""Reading and writing YAML the way Helm does (PyYAML's one home in meshcharts).
+
+Helm reads values with YAML 1.1 rules through Go's yaml.v2 (``y``/``n`` are booleans, ``1:30`` and
+dates stay strings, ``0o17`` is octal) and writes ``toYaml`` with yaml.v2's emitter (its own key
+order, double quotes for strings that would read back as another type, literal blocks for text).
+"""
+from __future__ import annotations
+
+import functools
+import math
+import re
+from typing import Any
+
+import yaml
+
+from .errors import ValuesError
+
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+# Expanded size above which a document is treated as an alias bomb: real values files are a few
+# thousand nodes; a "billion laughs" file is small on disk but expands past any budget.
+MAX_EXPANDED_NODES = 2_000_000
+
+
+class GoYamlLoader(_Loader):  # type: ignore[misc,valid-type]
+    """Safe loader with yaml.v2's implicit types."""
+
+
+GoYamlLoader.yaml_implicit_resolvers = {}
+_RESOLVERS = [
+    ("tag:yaml.org,2002:bool",
+     r"^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$",
+     "yYnNtTfFoO"),
+    ("tag:yaml.org,2002:int",
+     r"^(?:[-+]?0b[0-1_]+|[-+]?0o?[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+)$",
+     "-+0123456789"),
+    ("tag:yaml.org,2002:float",
+     r"^(?:[-+]?(?:\.[0-9]+|[0-9][0-9_]*(?:\.[0-9_]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$",
+     "-+0123456789."),
+    ("tag:yaml.org,2002:null", r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""]),
+    ("tag:yaml.org,2002:merge", r"^(?:<<)$", "<"),
+]
+for _tag, _regex, _first in _RESOLVERS:
+    GoYamlLoader.add_implicit_resolver(_tag, re.compile(_regex), list(_first))
+
+
+def _construct_bool(loader: Any, node: yaml.Node) -> bool:
+    return loader.construct_scalar(node).lower() in ("y", "yes", "true", "on")
+
+
+def _construct_int(loader: Any, node: yaml.Node) -> int | float:
+    text = loader.construct_scalar(node).replace("_", "")
+    sign = -1 if text.startswith("-") else 1
+    digits = text.lstrip("+-")
+    if digits.startswith("0b"):
+        return sign * int(digits[2:], 2)
+    if digits.startswith("0x"):
+        return sign * int(digits[2:], 16)
+    if digits.startswith("0o"):
+        return sign * int(digits[2:], 8)
+    if len(digits) > 1 and digits.startswith("0"):
+        try:
+            return sign * int(digits, 8)
+        except ValueError:  # "08": yaml.v2 falls back to reading it as a float
+            return sign * float(digits)
+    return sign * int(digits)
+
+
+GoYamlLoader.add_constructor("tag:yaml.org,2002:bool", _construct_bool)
+GoYamlLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+
+
+def go_key(key: Any) -> str:
+    """Map keys become strings, as they do when Helm turns YAML into JSON."""
+    if isinstance(key, str):
+        return key
+    if isinstance(key, bool):
+        return "true" if key else "false"
+    if key is None:
+        return "null"
+    return format_number(key)
+
+
+def _normalize(value: Any, where: str) -> Any:
+    """String keys everywhere; reject recursive and exploding (alias bomb) documents."""
+    sizes: dict[int, int] = {}
+    active: set[int] = set()
+
+    def walk(v: Any) -> tuple[Any, int]:
+        if isinstance(v, dict):
+            children = v.items()
+        elif isinstance(v, list):
+            children = enumerate(v)
+        else:
+            return v, 1
+        vid = id(v)
+        if vid in active:
+            raise ValuesError("a YAML alias refers to itself (recursive document)", where)
+        if vid in sizes:  # shared through an alias: counts again every time it is reused
+            total = sizes[vid]
+            _check(total)
+            return v, total
+        active.add(vid)
+        total = 1
+        if isinstance(v, dict):
+            if any(not isinstance(k, str) for k in v):
+                fixed = {go_key(k): x for k, x in v.items()}
+                v.clear()
+                v.update(fixed)
+            for k in v:
+                v[k], n = walk(v[k])
+                total += n
+        else:
+            for i, x in children:
+                v[i], n = walk(x)
+                total += n
+        active.discard(vid)
+        sizes[vid] = total
+        _check(total)
+        return v, total
+
+    seen_total = [0]
+
+    def _check(n: int) -> None:
+        seen_total[0] += n
+        if n > MAX_EXPANDED_NODES or seen_total[0] > 4 * MAX_EXPANDED_NODES:
+            raise ValuesError("YAML aliases expand past a safe size (an alias bomb?); refusing to read it", where)
+
+    return walk(value)[0]
+
+
+def load_values_text(text: str, where: str) -> dict:
+    """Parse one values document (a map, or empty) read from ``where`` (a path or flag)."""
+    try:
+        docs = [d for d in yaml.load_all(text, Loader=GoYamlLoader)]
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        loc = f"{where}:{mark.line + 1}:{mark.column + 1}" if mark else where
+        problem = e.problem or e.context or "invalid YAML"
+        raise ValuesError(f"invalid YAML: {problem}", loc) from None
+    except yaml.YAMLError as e:
+        raise ValuesError(f"invalid YAML: {e}", where) from None
+    merged: dict = {}
+    for doc in docs:  # several documents merge, later ones winning (Helm 4)
+        if doc is None:
+            continue
+        if not isinstance(doc, dict):
+            raise ValuesError(f"values must be a map of keys, not {type_name(doc)}", where)
+        from .values import merge_maps
+        merge_maps(merged, _normalize(doc, where))
+    return merged
+
+
+def load_data(text: str, where: str) -> Any:
+    """Parse any single YAML document (Chart.yaml, requirements.yaml)."""
+    try:
+        return _normalize(yaml.load(text, Loader=GoYamlLoader), where)
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        loc = f"{where}:{mark.line + 1}:{mark.column + 1}" if mark else where
+        raise ValuesError(f"invalid YAML: {e.problem or e.context}", loc) from None
+
+
+def parse_document(text: str) -> Any:
+    """Parse one rendered manifest document (plain safe rules: what kubectl will read)."""
+    return yaml.load(text, Loader=_Loader)
+
+
+def type_name(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a map"
+    return type(value).__name__
+
+
+# --- numbers -------------------------------------------------------------------------------
+
+def format_number(value: int | float) -> str:
+    """A number as Go's ``%v`` prints a float64: shortest digits, exponent past 1e21 or below 1e-4.
+
+    Helm reads every number in values as float64, so ``1.0`` prints ``1`` and ``1000000``
+    prints ``1e+06``; integers that came from ``--set`` are :class:`Int64` and print plainly.
+    """
+    if isinstance(value, Int64):
+        return int.__repr__(value)
+    f = float(value)
+    if math.isnan(f):
+        return "NaN"
+    if math.isinf(f):
+        return "+Inf" if f > 0 else "-Inf"
+    return _go_g(f, 6)
+
+
+def _go_g(f: float, eprec: int) -> str:
+    if f == 0:
+        return "-0" if math.copysign(1, f) < 0 else "0"
+    text = repr(f)  # Python's repr is the shortest round-trip form, like Go's
+    sign = "-" if text.startswith("-") else ""
+    text = text.lstrip("-")
+    mant, _, exp_s = text.partition("e")
+    int_part, _, frac = mant.partition(".")
+    digits = (int_part + frac).lstrip("0")
+    exp = (int(exp_s) if exp_s else 0) + len(int_part) - 1
+    if int_part.strip("0") == "":  # 0.000123: the exponent comes from the leading zeros
+        lead = len(frac) - len(frac.lstrip("0"))
+        exp = (int(exp_s) if exp_s else 0) - lead - 1
+    digits = digits.rstrip("0") or "0"
+    if exp < -4 or exp >= eprec:
+        m = digits[0] + ("." + digits[1:] if len(digits) > 1 else "")
+        return f"{sign}{m}e{'-' if exp < 0 else '+'}{abs(exp):02d}"
+    if exp < 0:
+        return f"{sign}0.{'0' * (-exp - 1)}{digits}"
+    whole = digits[: exp + 1].ljust(exp + 1, "0")
+    rest = digits[exp + 1:]
+    return f"{sign}{whole}{'.' + rest if rest else ''}"
+
+
+class Int64(int):
+    """An integer typed on the command line (``--set a=5``): Helm keeps these as int64."""
+
+    def __repr__(self) -> str:
+        return int.__repr__(self)
+
+
+# --- toYaml ----------------------------------------------------------------------------------
+
+def _v2_key_less(a: str, b: str) -> int:
+    """yaml.v2's key order: letters after non-letters, digit runs compared as numbers."""
+    ar, br = a, b
+    for i in range(min(len(ar), len(br))):
+        ca, cb = ar[i], br[i]
+        if ca == cb:
+            continue
+        al, bl = ca.isalpha(), cb.isalpha()
+        if al and bl:
+            return -1 if ca < cb else 1
+        if al or bl:
+            return -1 if bl else 1
+        an = bn = 0
+        if ca == "0" or cb == "0":
+            j = i - 1
+            while j >= 0 and ar[j].isdigit():
+                if ar[j] != "0":
+                    an = bn = 1
+                    break
+                j -= 1
+        ai = i
+        while ai < len(ar) and ar[ai].isdigit():
+            an = an * 10 + int(ar[ai])
+            ai += 1
+        bi = i
+        while bi < len(br) and br[bi].isdigit():
+            bn = bn * 10 + int(br[bi])
+            bi += 1
+        if an != bn:
+            return -1 if an < bn else 1
+        if ai != bi:
+            return -1 if ai < bi else 1
+        return -1 if ca < cb else 1
+    return (len(ar) > len(br)) - (len(ar) < len(br))
+
+
+_v2_key = functools.cmp_to_key(_v2_key_less)
+
+# Strings yaml.v2 would read back as something else, so it double-quotes them.
+_AMBIGUOUS = re.compile(
+    r"^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF"
+    r"|~|null|Null|NULL|"
+    r"|[-+]?0b[0-1_]+|[-+]?0o?[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+"
+    r"|[-+]?(?:\.[0-9]+|[0-9][0-9_]*(?:\.[0-9_]*)?)(?:[eE][-+]?[0-9]+)?"
+    r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)"
+    r"|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?"
+    r"|\d{4}-\d\d?-\d\d?(?:(?:[Tt]|[ \t]+)\d\d?:\d\d:\d\d(?:\.\d*)?(?:[ \t]*(?:Z|[-+]\d\d?(?::\d\d)?))?)?)$"
+)
+
+
+class GoYamlDumper(_Dumper):  # type: ignore[misc,valid-type]
+    """Emitter settings and representers that reproduce Helm's ``toYaml``."""
+
+
+def _repr_str(dumper: Any, value: str) -> yaml.Node:
+    style = None
+    if "\n" in value:
+        style = "|"
+    elif _AMBIGUOUS.match(value):
+        style = '"'
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+def _repr_float(dumper: Any, value: float) -> yaml.Node:
+    if value.is_integer() and abs(value) < 1e21:
+        return dumper.represent_scalar("tag:yaml.org,2002:int", str(int(value)))
+    else:
+        text = _go_g(value, 21 if value.is_integer() else 6).replace("+Inf", ".inf").replace("-Inf", "-.inf")
+        text = text.replace("NaN", ".nan")
+    return dumper.represent_scalar("tag:yaml.org,2002:float", text)
+
+
+def _repr_int(dumper: Any, value: int) -> yaml.Node:
+    return dumper.represent_scalar("tag:yaml.org,2002:int", int.__repr__(value))
+
+
+def _repr_dict(dumper: Any, value: dict) -> yaml.Node:
+    items = sorted(((go_key(k), v) for k, v in value.items()), key=lambda kv: _v2_key(kv[0]))
+    return dumper.represent_mapping("tag:yaml.org,2002:map", items)
+
+
+def _repr_none(dumper: Any, value: None) -> yaml.Node:
+    return dumper.represent_scalar("tag:yaml.org,2002:null", "null")
+
+
+GoYamlDumper.add_representer(str, _repr_str)
+GoYamlDumper.add_representer(float, _repr_float)
+GoYamlDumper.add_representer(int, _repr_int)
+GoYamlDumper.add_representer(Int64, _repr_int)
+GoYamlDumper.add_representer(dict, _repr_dict)
+GoYamlDumper.add_representer(type(None), _repr_none)
+GoYamlDumper.add_multi_representer(dict, _repr_dict)
+
+
+def to_yaml(value: Any) -> str:
+    """Helm's ``toYaml``: block style, yaml.v2 key order, no trailing newline."""
+    if isinstance(value, (dict, list)) and not value:
+        return "{}" if isinstance(value, dict) else "[]"
+    text = yaml.dump(value, Dumper=GoYamlDumper, default_flow_style=False, allow_unicode=True,
+                     sort_keys=False, width=80)
+    if text.endswith("\n...\n"):
+        text = text[:-5]
+    return text.rstrip("\n")
