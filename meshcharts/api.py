@@ -7,7 +7,6 @@
 """
 from __future__ import annotations
 
-import copy
 import functools
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +15,7 @@ from typing import Iterable, Sequence
 from .chart import Chart, enabled_tree, load_chart
 from .errors import ChartError
 from .manifest import Manifest, build_manifest, show_only
-from .values import Values, coalesce, user_values
+from .values import Values, coalesce, copy_values, user_values
 
 DEFAULT_KUBE_VERSION = "v1.36.0"
 # Group/versions `helm template` reports without a cluster (client-go's known set).
@@ -92,7 +91,7 @@ def load(options: RenderOptions) -> tuple[Chart, Values]:
     chart = _load(str(Path(options.chart).resolve()) if options.chart is not None else None)
     user = effective_user_values(options)
     tree = enabled_tree(chart, user)
-    return tree, coalesce(tree, copy.deepcopy(user))
+    return tree, coalesce(tree, copy_values(user))
 
 
 def effective_values(options: RenderOptions) -> Values:
@@ -129,6 +128,8 @@ def render_options(options: RenderOptions) -> Manifest:
     release = {"Name": options.name, "Namespace": options.namespace, "Service": "Helm", "Revision": 1,
                "IsInstall": True, "IsUpgrade": False}
     rendered = _engine().render_charts(tree, values, release, capabilities)
+    from .cache import DiskCache
+    DiskCache.save_all()
     manifest = build_manifest(rendered)
     if options.show_only:
         manifest = show_only(manifest, options.show_only)

@@ -7,7 +7,6 @@ whole tree, as in Helm.
 from __future__ import annotations
 
 import dataclasses
-import fnmatch
 import os
 import re
 from dataclasses import dataclass, field
@@ -15,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ChartError, MeshchartsError
-from .values import Values, coalesce, lookup, load_values_text
+from .values import Values, coalesce, copy_values, lookup, load_values_text
 from .yamlio import load_data
 
 # Semantic version 2.0 (what Helm requires of Chart.yaml `version`).
@@ -267,8 +266,7 @@ def enabled_tree(chart: Chart, user: Values) -> Chart:
     """The chart with every disabled child removed, decided as Helm decides: all listed
     children start enabled; tags (top-level ``tags:``) may disable; a condition (first path
     holding a bool) overrides tags; unlisted children always render."""
-    import copy
-    decision_values = coalesce(chart, copy.deepcopy(user))
+    decision_values = coalesce(chart, copy_values(user))
     tags = decision_values.get("tags") if isinstance(decision_values.get("tags"), dict) else {}
     return _prune(chart, decision_values, tags, "")
 
@@ -311,4 +309,3 @@ def glob_match(pattern: str, path: str) -> bool:
     return bool(_go_glob(pattern).match(path))
 
 
-__all__ = ["Chart", "Dependency", "load_chart", "enabled_tree", "chart_fields", "glob_match", "fnmatch"]

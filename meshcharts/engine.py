@@ -8,8 +8,8 @@ name Helm's engine uses for ``# Source:``, ``Template.Name`` and error locations
 from __future__ import annotations
 
 import contextvars
+import hashlib
 import re
-import traceback
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
@@ -19,6 +19,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from jinja2.utils import Cycler, Joiner, Namespace
 
 from . import funcs
+from .cache import DiskCache
 from .chart import Chart, chart_fields, glob_match
 from .errors import TemplateError
 from .funcs import FailRequested, Missing, go_str, go_type
@@ -26,6 +27,7 @@ from .values import Values
 from .yamlio import to_yaml
 
 MAX_INCLUDE_DEPTH = 100
+_JINJA = f"jinja2 {jinja2.__version__}"
 
 
 # --- objects templates see -------------------------------------------------------------------
@@ -147,7 +149,7 @@ class HelmEnvironment(SandboxedEnvironment):
 
 
 def _finalize(value: Any) -> str:
-    return go_str(value)
+    return value if type(value) is str else go_str(value)
 
 
 def make_environment() -> HelmEnvironment:
@@ -256,6 +258,19 @@ def _define_context(arg: Any) -> dict[str, Any]:
     return ctx
 
 
+def _run(template: jinja2.Template, variables: dict[str, Any]) -> str:
+    """``template.render`` without copying the environment's globals into a new dict on every
+    call: ``variables`` are laid over one prepared copy and shared as the context's parent."""
+    state = _STATE.get()
+    parent = dict(state.engine.globals)
+    parent.update(variables)
+    try:
+        return "".join(template.root_render_func(template.new_context(parent, shared=True)))
+    except Exception:
+        template.environment.handle_exception()  # re-raises with template file:line frames
+        raise
+
+
 def _include(name: Any, arg: Any = None) -> str:
     state = _STATE.get()
     name = go_str(name)
@@ -268,7 +283,7 @@ def _include(name: Any, arg: Any = None) -> str:
     template = state.engine.compile(define.body, define.path, define.line)
     state.depth += 1
     try:
-        return template.render(_define_context(arg))
+        return _run(template, _define_context(arg))
     finally:
         state.depth -= 1
 
@@ -280,27 +295,36 @@ def _tpl(text: Any, arg: Any = None) -> str:
     for d in defines:
         state.defines.setdefault(d.name, d)
     template = state.engine.compile(source, f"{where} (tpl)", 1)
-    return template.render(_define_context(arg))
+    return _run(template, _define_context(arg))
 
 
 class Engine:
-    """Compiles templates once per process and renders chart trees."""
+    """Compiles templates once (per process, and across processes through the on-disk cache)
+    and renders chart trees."""
 
-    def __init__(self) -> None:
+    def __init__(self, persistent: bool = True) -> None:
         self.env = make_environment()
+        self.globals = dict(self.env.globals)
+        self._disk = DiskCache.named("templates") if persistent else None
         self._compiled: dict[tuple[str, int, str], jinja2.Template] = {}
+        self._split: dict[tuple[str, str], tuple[str, list[Define]]] = {}
         self._template_files: set[str] = set()
 
     def compile(self, source: str, path: str, first_line: int = 1) -> jinja2.Template:
         key = (path, first_line, source)
         template = self._compiled.get(key)
         if template is None:
-            text = ("{#" + "\n" * (first_line - 1) + "+#}" + source) if first_line > 1 else source
-            try:
-                code = self.env.compile(text, name=path, filename=path)
-            except jinja2.TemplateSyntaxError as e:
-                raise TemplateError(f"template syntax error: {e.message}", f"{path}:{e.lineno}") from None
-            template = self.env.template_class.from_code(self.env, code, self.env.make_globals(None), None)
+            disk_key = hashlib.sha1(f"{_JINJA}\0{path}\0{first_line}\0{source}".encode()).hexdigest()
+            code = self._disk.get(disk_key) if self._disk is not None else None
+            if code is None:
+                text = ("{#" + "\n" * (first_line - 1) + "+#}" + source) if first_line > 1 else source
+                try:
+                    code = self.env.compile(text, name=path, filename=path)
+                except jinja2.TemplateSyntaxError as e:
+                    raise TemplateError(f"template syntax error: {e.message}", f"{path}:{e.lineno}") from None
+                if self._disk is not None:
+                    self._disk.put(disk_key, code)
+            template = self.env.template_class.from_code(self.env, code, self.globals, None)
             self._compiled[key] = template
             self._template_files.add(path)
         return template
@@ -311,7 +335,11 @@ class Engine:
         defines: dict[str, tuple[tuple[int, str], Define]] = {}
         bodies: list[tuple[str, str, Scope]] = []
         for path, text, scope in units:
-            rest, found = split_defines(text, path)
+            key = (path, text)
+            split = self._split.get(key)
+            if split is None:
+                split = self._split[key] = split_defines(text, path)
+            rest, found = split
             rank = (path.count("/"), path)
             for d in found:  # the shallowest path wins, then the alphabetically first
                 if d.name not in defines or rank < defines[d.name][0]:
@@ -326,7 +354,7 @@ class Engine:
             for path, text, scope in bodies:
                 template = self.compile(text, path)
                 try:
-                    out[path] = template.render(scope)
+                    out[path] = _run(template, scope)
                 except TemplateError:
                     raise
                 except Exception as e:  # any failure inside a template becomes one located message
@@ -336,6 +364,8 @@ class Engine:
             _STATE.reset(token)
 
     def _located(self, error: Exception, path: str) -> TemplateError:
+        import traceback
+
         frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename in self._template_files]
         where = f"{frames[-1].filename}:{frames[-1].lineno}" if frames else path
         chain = [f"  included from {f.filename}:{f.lineno}" for f in reversed(frames[:-1])]

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
@@ -30,8 +29,11 @@ _RANK = {kind: i for i, kind in enumerate(INSTALL_ORDER)}
 HOOK_EVENTS = frozenset({"pre-install", "post-install", "pre-delete", "post-delete", "pre-upgrade",
                          "post-upgrade", "pre-rollback", "post-rollback", "test", "test-success"})
 
-_SPLIT = re.compile(r"(?:^|\s*\n)---\s*")
+# Helm splits on `---` at the start of a line (`(?:^|\s*\n)---\s*`); the whitespace around it is
+# stripped from the documents anyway, so a line-anchored split gives the same documents far faster.
+_SPLIT = re.compile(r"^---", re.M)
 _KIND = re.compile(r"^kind:[ \t]*['\"]?([^'\"\s#]*)", re.M)
+_CONTENT_LINE = re.compile(r"^[ \t]*[^#\s]", re.M)
 _HOOK = re.compile(r"^[ \t]+['\"]?helm\.sh/hook['\"]?:[ \t]*['\"]?([^'\"\n#]*)", re.M)
 _META_FIELD = re.compile(r"^  (name|namespace):[ \t]*['\"]?([^'\"\s#]*)", re.M)
 
@@ -87,10 +89,13 @@ class Manifest:
 
 
 def _is_blank(chunk: str) -> bool:
-    return all(not line.strip() or line.lstrip().startswith("#") for line in chunk.splitlines())
+    """Whitespace or comments only."""
+    return _CONTENT_LINE.search(chunk) is None
 
 
 def _hook(chunk: str) -> bool:
+    if "helm.sh/hook" not in chunk:
+        return False
     m = _HOOK.search(chunk)
     if not m:
         return False
@@ -100,7 +105,7 @@ def _hook(chunk: str) -> bool:
 
 def split_documents(source: str, text: str) -> list[Document]:
     docs = []
-    for chunk in _SPLIT.split(text.lstrip()):
+    for chunk in _SPLIT.split(text):
         chunk = chunk.strip()
         if not chunk or _is_blank(chunk):
             continue
@@ -152,6 +157,8 @@ def write_output_dir(manifest: Manifest, directory: str | Path) -> list[Path]:
     All files are first written to temporary names next to their targets; only when every one
     is written are they moved into place, so a failure leaves the directory as it was.
     No path may leave ``directory``."""
+    import tempfile
+
     root = Path(directory).resolve()
     planned: list[tuple[Path, str]] = []
     for source, docs in manifest.by_source().items():

@@ -11,23 +11,13 @@ import math
 import re
 from typing import Any
 
-import yaml
-
 from .errors import ValuesError
-
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 # Expanded size above which a document is treated as an alias bomb: real values files are a few
 # thousand nodes; a "billion laughs" file is small on disk but expands past any budget.
 MAX_EXPANDED_NODES = 2_000_000
 
-
-class GoYamlLoader(_Loader):  # type: ignore[misc,valid-type]
-    """Safe loader with yaml.v2's implicit types."""
-
-
-GoYamlLoader.yaml_implicit_resolvers = {}
+# yaml.v2's implicit types (YAML 1.1 as Go reads it), applied to plain scalars when loading.
 _RESOLVERS = [
     ("tag:yaml.org,2002:bool",
      r"^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$",
@@ -41,15 +31,13 @@ _RESOLVERS = [
     ("tag:yaml.org,2002:null", r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""]),
     ("tag:yaml.org,2002:merge", r"^(?:<<)$", "<"),
 ]
-for _tag, _regex, _first in _RESOLVERS:
-    GoYamlLoader.add_implicit_resolver(_tag, re.compile(_regex), list(_first))
 
 
-def _construct_bool(loader: Any, node: yaml.Node) -> bool:
+def _construct_bool(loader: Any, node: Any) -> bool:
     return loader.construct_scalar(node).lower() in ("y", "yes", "true", "on")
 
 
-def _construct_int(loader: Any, node: yaml.Node) -> int | float:
+def _construct_int(loader: Any, node: Any) -> int | float:
     text = loader.construct_scalar(node).replace("_", "")
     sign = -1 if text.startswith("-") else 1
     digits = text.lstrip("+-")
@@ -67,8 +55,33 @@ def _construct_int(loader: Any, node: yaml.Node) -> int | float:
     return sign * int(digits)
 
 
-GoYamlLoader.add_constructor("tag:yaml.org,2002:bool", _construct_bool)
-GoYamlLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+@functools.lru_cache(maxsize=1)
+def _yaml() -> Any:
+    """PyYAML with the loader and dumper meshcharts needs; imported on first use, since a render
+    whose values files are cached and whose ``toYaml`` calls are plain never needs it."""
+    import yaml
+
+    base_loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    base_dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+    class GoYamlLoader(base_loader):  # type: ignore[misc,valid-type]
+        """Safe loader with yaml.v2's implicit types."""
+
+    GoYamlLoader.yaml_implicit_resolvers = {}
+    for tag, regex, first in _RESOLVERS:
+        GoYamlLoader.add_implicit_resolver(tag, re.compile(regex), list(first))
+    GoYamlLoader.add_constructor("tag:yaml.org,2002:bool", _construct_bool)
+    GoYamlLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+
+    class GoYamlDumper(base_dumper):  # type: ignore[misc,valid-type]
+        """Emitter settings and representers that reproduce Helm's ``toYaml``."""
+
+    for kind, fn in ((str, _repr_str), (float, _repr_float), (int, _repr_int), (Int64, _repr_int),
+                     (dict, _repr_dict), (type(None), _repr_none)):
+        GoYamlDumper.add_representer(kind, fn)
+    GoYamlDumper.add_multi_representer(dict, _repr_dict)
+    yaml.GoYamlLoader, yaml.GoYamlDumper, yaml.PlainLoader = GoYamlLoader, GoYamlDumper, base_loader
+    return yaml
 
 
 def go_key(key: Any) -> str:
@@ -130,10 +143,35 @@ def _normalize(value: Any, where: str) -> Any:
     return walk(value)[0]
 
 
+def _cached(kind: str, text: str, parse: Any) -> Any:
+    """``parse()``'s result for this exact text, from the on-disk cache when it was seen before
+    (a fresh object each time: callers may change what they get)."""
+    import hashlib
+    import marshal
+
+    from .cache import DiskCache
+    cache = DiskCache.named("yaml")
+    key = kind + hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=20).hexdigest()
+    blob = cache.get(key)
+    if blob is not None:
+        return marshal.loads(blob)
+    value = parse()
+    try:
+        cache.put(key, marshal.dumps(value))
+    except ValueError:  # not plain data: just don't cache it
+        pass
+    return value
+
+
 def load_values_text(text: str, where: str) -> dict:
     """Parse one values document (a map, or empty) read from ``where`` (a path or flag)."""
+    return _cached("values:", text, lambda: _load_values_text(text, where))
+
+
+def _load_values_text(text: str, where: str) -> dict:
+    yaml = _yaml()
     try:
-        docs = [d for d in yaml.load_all(text, Loader=GoYamlLoader)]
+        docs = [d for d in yaml.load_all(text, Loader=yaml.GoYamlLoader)]
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         loc = f"{where}:{mark.line + 1}:{mark.column + 1}" if mark else where
@@ -154,8 +192,13 @@ def load_values_text(text: str, where: str) -> dict:
 
 def load_data(text: str, where: str) -> Any:
     """Parse any single YAML document (Chart.yaml, requirements.yaml)."""
+    return _cached("data:", text, lambda: _load_data(text, where))
+
+
+def _load_data(text: str, where: str) -> Any:
+    yaml = _yaml()
     try:
-        return _normalize(yaml.load(text, Loader=GoYamlLoader), where)
+        return _normalize(yaml.load(text, Loader=yaml.GoYamlLoader), where)
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         loc = f"{where}:{mark.line + 1}:{mark.column + 1}" if mark else where
@@ -164,7 +207,8 @@ def load_data(text: str, where: str) -> Any:
 
 def parse_document(text: str) -> Any:
     """Parse one rendered manifest document (plain safe rules: what kubectl will read)."""
-    return yaml.load(text, Loader=_Loader)
+    yaml = _yaml()
+    return yaml.load(text, Loader=yaml.PlainLoader)
 
 
 def type_name(value: Any) -> str:
@@ -284,11 +328,7 @@ _AMBIGUOUS = re.compile(
 )
 
 
-class GoYamlDumper(_Dumper):  # type: ignore[misc,valid-type]
-    """Emitter settings and representers that reproduce Helm's ``toYaml``."""
-
-
-def _repr_str(dumper: Any, value: str) -> yaml.Node:
+def _repr_str(dumper: Any, value: str) -> Any:
     style = None
     if "\n" in value:
         style = "|"
@@ -297,7 +337,7 @@ def _repr_str(dumper: Any, value: str) -> yaml.Node:
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
 
-def _repr_float(dumper: Any, value: float) -> yaml.Node:
+def _repr_float(dumper: Any, value: float) -> Any:
     if value.is_integer() and abs(value) < 1e21:
         return dumper.represent_scalar("tag:yaml.org,2002:int", str(int(value)))
     else:
@@ -306,34 +346,121 @@ def _repr_float(dumper: Any, value: float) -> yaml.Node:
     return dumper.represent_scalar("tag:yaml.org,2002:float", text)
 
 
-def _repr_int(dumper: Any, value: int) -> yaml.Node:
+def _repr_int(dumper: Any, value: int) -> Any:
     return dumper.represent_scalar("tag:yaml.org,2002:int", int.__repr__(value))
 
 
-def _repr_dict(dumper: Any, value: dict) -> yaml.Node:
+def _repr_dict(dumper: Any, value: dict) -> Any:
     items = sorted(((go_key(k), v) for k, v in value.items()), key=lambda kv: _v2_key(kv[0]))
     return dumper.represent_mapping("tag:yaml.org,2002:map", items)
 
 
-def _repr_none(dumper: Any, value: None) -> yaml.Node:
+def _repr_none(dumper: Any, value: None) -> Any:
     return dumper.represent_scalar("tag:yaml.org,2002:null", "null")
 
 
-GoYamlDumper.add_representer(str, _repr_str)
-GoYamlDumper.add_representer(float, _repr_float)
-GoYamlDumper.add_representer(int, _repr_int)
-GoYamlDumper.add_representer(Int64, _repr_int)
-GoYamlDumper.add_representer(dict, _repr_dict)
-GoYamlDumper.add_representer(type(None), _repr_none)
-GoYamlDumper.add_multi_representer(dict, _repr_dict)
+_PLAIN_SAFE = re.compile(r"^[A-Za-z0-9_./][\x20-\x7e]*$")
+
+
+class _NotSimple(Exception):
+    """The fast emitter met something only the full emitter writes correctly."""
+
+
+def _literal_block(text: str, indent: int) -> str:
+    """A multi-line string as yaml.v2 writes it: a ``|`` block (``|-`` without a final newline,
+    ``|+`` with several). Anything the emitter would quote instead is left to it."""
+    if text[0] in " \n" or " \n" in text or text.endswith(" ") or "\r" in text:
+        raise _NotSimple
+    body = text.rstrip("\n")
+    trailing = len(text) - len(body)
+    lines = body.split("\n")
+    if not all(line.isprintable() for line in lines) or any(c in text for c in "\x85\u2028\u2029\ufeff"):
+        raise _NotSimple
+    pad = " " * indent
+    head = "|" if trailing == 1 else "|-" if trailing == 0 else "|+"
+    out = [head] + [pad + line if line else "" for line in lines] + [""] * (trailing - 1 if trailing > 1 else 0)
+    return "\n".join(out)
+
+
+def _simple_scalar(value: Any, column: int, indent: int = 0) -> str:
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    t = type(value)
+    if t is int or t is Int64:
+        return int.__repr__(value)
+    if t is float:
+        if value.is_integer() and abs(value) < 1e21:
+            return str(int(value))
+        if math.isnan(value) or math.isinf(value):
+            raise _NotSimple
+        return _go_g(value, 6)
+    if t is str:
+        if "\n" in value:
+            return _literal_block(value, indent + 2)
+        if (not _PLAIN_SAFE.match(value) or value[-1] in " :" or "#" in value or ": " in value
+                or _AMBIGUOUS.match(value) or (" " in value and column + len(value) > 80)):
+            raise _NotSimple
+        return value
+    raise _NotSimple
+
+
+def _simple_block(value: Any, indent: int, out: list[str]) -> None:
+    """Block YAML as yaml.v2 writes it, for plain data; raises _NotSimple otherwise."""
+    pad = " " * indent
+    if type(value) is dict:
+        for key in sorted(value, key=_v2_key):
+            item = value[key]
+            k = key if type(key) is str else go_key(key)
+            if "\n" in k:
+                raise _NotSimple
+            k = _simple_scalar(k, indent)
+            if type(item) is dict and item:
+                out.append(f"{pad}{k}:")
+                _simple_block(item, indent + 2, out)
+            elif type(item) is list and item:
+                out.append(f"{pad}{k}:")
+                _simple_block(item, indent, out)  # yaml.v2 does not indent lists under a key
+            elif type(item) in (dict, list):
+                out.append(f"{pad}{k}: {'{}' if type(item) is dict else '[]'}")
+            else:
+                out.append(f"{pad}{k}: {_simple_scalar(item, indent + len(k) + 2, indent)}")
+    elif type(value) is list:
+        for item in value:
+            if type(item) is dict and item:
+                start = len(out)
+                _simple_block(item, indent + 2, out)
+                out[start] = f"{pad}- {out[start][indent + 2:]}"
+            elif type(item) is list and item:
+                start = len(out)
+                _simple_block(item, indent + 2, out)
+                out[start] = f"{pad}- {out[start][indent + 2:]}"
+            elif type(item) in (dict, list):
+                out.append(f"{pad}- {'{}' if type(item) is dict else '[]'}")
+            else:
+                out.append(f"{pad}- {_simple_scalar(item, indent + 2, indent)}")
+    else:
+        raise _NotSimple
 
 
 def to_yaml(value: Any) -> str:
     """Helm's ``toYaml``: block style, yaml.v2 key order, no trailing newline."""
     if isinstance(value, (dict, list)) and not value:
         return "{}" if isinstance(value, dict) else "[]"
-    text = yaml.dump(value, Dumper=GoYamlDumper, default_flow_style=False, allow_unicode=True,
+    try:  # most values (resources, labels, selectors) are plain data: skip PyYAML's slow path
+        if type(value) in (dict, list):
+            lines: list[str] = []
+            _simple_block(value, 0, lines)
+            return "\n".join(lines)
+        return _simple_scalar(value, 0)
+    except _NotSimple:
+        pass
+    yaml = _yaml()
+    text = yaml.dump(value, Dumper=yaml.GoYamlDumper, default_flow_style=False, allow_unicode=True,
                      sort_keys=False, width=80)
-    if text.endswith("\n...\n"):
-        text = text[:-5]
-    return text.rstrip("\n")
+    if text.endswith("\n...\n"):  # PyYAML's document-end marker; yaml.v2 writes none
+        text = text[:-4]
+    return text[:-1] if text.endswith("\n") else text  # Helm trims exactly one newline

@@ -1,0 +1,36 @@
+"""The wheel carries the chart, values and profiles: install it in a fresh virtual environment
+outside the repository and render from there."""
+from __future__ import annotations
+
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_wheel_renders_demo_outside_the_repository(tmp_path):
+    dist = tmp_path / "dist"
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(dist), str(ROOT)],
+                   check=True, capture_output=True)
+    wheel = next(dist.glob("meshcharts-*.whl"))
+    env_dir = tmp_path / "env"
+    # The test environment's site-packages provide the dependencies; only meshcharts comes from the wheel.
+    venv.EnvBuilder(with_pip=True, system_site_packages=True).create(env_dir)
+    py = env_dir / "bin" / "python"
+    subprocess.run([str(py), "-m", "pip", "install", "-q", "--no-deps", "--no-index", str(wheel)],
+                   check=True, capture_output=True)
+    work = tmp_path / "elsewhere"
+    work.mkdir()
+    proc = subprocess.run([str(py), "-m", "meshcharts", "render", "--profile", "demo"], cwd=work,
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    located = subprocess.run([str(py), "-c", "import meshcharts, sys; print(meshcharts.__file__)"], cwd=work,
+                             capture_output=True, text=True, check=True).stdout
+    assert str(env_dir) in located  # the installed copy, not the checkout
+    from meshcharts import render
+    assert proc.stdout == render("demo").text
+    script = env_dir / "bin" / "meshcharts"
+    listed = subprocess.run([str(script), "profiles"], cwd=work, capture_output=True, text=True, check=True).stdout
+    assert "demo" in listed and "auth" in listed
