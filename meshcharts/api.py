@@ -15,7 +15,7 @@ from typing import Iterable, Sequence
 from .chart import Chart, enabled_tree, load_chart
 from .errors import ChartError
 from .manifest import Manifest, build_manifest, show_only
-from .values import Values, coalesce, copy_values, user_values
+from .values import Values, coalesce, user_values
 
 DEFAULT_KUBE_VERSION = "v1.36.0"
 # Group/versions `helm template` reports without a cluster (client-go's known set).
@@ -49,6 +49,8 @@ class RenderOptions:
     kube_version: str = DEFAULT_KUBE_VERSION
     api_versions: Sequence[str] = ()
     show_only: Sequence[str] = ()
+    registry: str | None = None                      # HOST[:PORT][/PREFIX]: move every image there
+    check_registry: str | None = None                # fail unless all images and pull secrets fit it
 
     def sets(self) -> list[tuple[str, str]]:
         """The ``--set`` family in Helm's order of application."""
@@ -91,7 +93,7 @@ def load(options: RenderOptions) -> tuple[Chart, Values]:
     chart = _load(str(Path(options.chart).resolve()) if options.chart is not None else None)
     user = effective_user_values(options)
     tree = enabled_tree(chart, user)
-    return tree, coalesce(tree, copy_values(user))
+    return tree, coalesce(tree, user)  # user values are built afresh for every call
 
 
 def effective_values(options: RenderOptions) -> Values:
@@ -133,6 +135,9 @@ def render_options(options: RenderOptions) -> Manifest:
     manifest = build_manifest(rendered)
     if options.show_only:
         manifest = show_only(manifest, options.show_only)
+    if options.registry or options.check_registry:
+        from . import registry
+        manifest = registry.apply(manifest, values, options.registry, options.check_registry)
     return manifest
 
 
@@ -140,7 +145,8 @@ def render(profile: str = "default", *, values_files: Iterable[str | Path] = (),
            set_string_values: Iterable[str] = (), set_file_values: Iterable[str] = (), name: str = "istio",
            namespace: str = "istio-system", chart: str | Path | None = None,
            kube_version: str = DEFAULT_KUBE_VERSION, api_versions: Iterable[str] = (),
-           show_only: Iterable[str] = ()) -> Manifest:
+           show_only: Iterable[str] = (), registry: str | None = None,
+           check_registry: str | None = None) -> Manifest:
     """Render a release and return its :class:`~meshcharts.manifest.Manifest`.
 
     ``manifest.text`` is byte for byte what ``meshcharts render`` prints for the same flags;
@@ -150,4 +156,4 @@ def render(profile: str = "default", *, values_files: Iterable[str | Path] = (),
         chart=chart, profile=profile, values_files=tuple(values_files), set_values=tuple(set_values),
         set_string_values=tuple(set_string_values), set_file_values=tuple(set_file_values), name=name,
         namespace=namespace, kube_version=kube_version, api_versions=tuple(api_versions),
-        show_only=tuple(show_only)))
+        show_only=tuple(show_only), registry=registry, check_registry=check_registry))

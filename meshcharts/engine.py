@@ -44,12 +44,18 @@ class Files(dict, TemplateObject):
     def Get(self, path: str) -> str:  # noqa: N802 - Helm's name
         return self.get(go_str(path).lstrip("./") if go_str(path).startswith("./") else go_str(path), "")
 
+    # A chart's files never change during a process, so globs and their YAML are computed once.
     def Glob(self, pattern: str) -> "Files":  # noqa: N802
         pat = go_str(pattern)
-        return Files((p, t) for p, t in sorted(self.items()) if glob_match(pat, p) or _double_star(pat, p))
+        memo = self.__dict__.setdefault("_globs", {})
+        if pat not in memo:
+            memo[pat] = Files((p, t) for p, t in sorted(self.items()) if glob_match(pat, p) or _double_star(pat, p))
+        return memo[pat]
 
     def AsConfig(self) -> str:  # noqa: N802
-        return to_yaml({p.rsplit("/", 1)[-1]: t for p, t in sorted(self.items())}) if self else ""
+        if "_config" not in self.__dict__:
+            self.__dict__["_config"] = to_yaml({p.rsplit("/", 1)[-1]: t for p, t in sorted(self.items())}) if self else ""
+        return self.__dict__["_config"]
 
     def AsSecrets(self) -> str:  # noqa: N802
         return to_yaml({p.rsplit("/", 1)[-1]: funcs.b64enc(t) for p, t in sorted(self.items())}) if self else ""
@@ -115,6 +121,11 @@ class HelmEnvironment(SandboxedEnvironment):
     """Sandboxed Jinja2 whose dotted lookups are Helm's: map keys, never Python attributes."""
 
     def getattr(self, obj: Any, attribute: str) -> Any:
+        if type(obj) is dict or type(obj) is Scope:  # the common case first: a values map
+            try:
+                return obj[attribute]
+            except KeyError:
+                return self.undefined(obj=obj, name=attribute)
         if isinstance(obj, dict) and not isinstance(obj, TemplateObject):
             try:
                 return obj[attribute]
@@ -245,7 +256,9 @@ class _RenderState:
     engine: "Engine"
     defines: dict[str, Define]
     depth: int = 0
-    chain: list[str] = field(default_factory=list)
+    # include results by (name, id(arg)), holding arg so its id stays unique: templates cannot
+    # change data or reach anything outside it, so a define given the same data renders the same.
+    included: dict[tuple[str, int], tuple[Any, str]] = field(default_factory=dict)
 
 
 _STATE: contextvars.ContextVar[_RenderState] = contextvars.ContextVar("meshcharts_render_state")
@@ -280,12 +293,18 @@ def _include(name: Any, arg: Any = None) -> str:
     if state.depth >= MAX_INCLUDE_DEPTH:
         raise jinja2.TemplateRuntimeError(
             f'include "{name}" nested more than {MAX_INCLUDE_DEPTH} deep (runaway recursion?)')
+    memo_key = (name, id(arg))
+    hit = state.included.get(memo_key)
+    if hit is not None and hit[0] is arg:
+        return hit[1]
     template = state.engine.compile(define.body, define.path, define.line)
     state.depth += 1
     try:
-        return _run(template, _define_context(arg))
+        text = _run(template, _define_context(arg))
     finally:
         state.depth -= 1
+    state.included[memo_key] = (arg, text)
+    return text
 
 
 def _tpl(text: Any, arg: Any = None) -> str:
@@ -293,7 +312,9 @@ def _tpl(text: Any, arg: Any = None) -> str:
     where = arg["Template"]["Name"] if isinstance(arg, Scope) else "tpl"
     source, defines = split_defines(go_str(text), where)
     for d in defines:
-        state.defines.setdefault(d.name, d)
+        if d.name not in state.defines:
+            state.defines[d.name] = d
+            state.included.clear()
     template = state.engine.compile(source, f"{where} (tpl)", 1)
     return _run(template, _define_context(arg))
 
@@ -355,8 +376,10 @@ class Engine:
                 template = self.compile(text, path)
                 try:
                     out[path] = _run(template, scope)
-                except TemplateError:
-                    raise
+                except TemplateError as e:
+                    if e.where:  # already located (a syntax error in an included define)
+                        raise
+                    raise self._located(e, path) from None  # raised by a function: locate its caller
                 except Exception as e:  # any failure inside a template becomes one located message
                     raise self._located(e, path) from None
             return out
@@ -384,10 +407,21 @@ class Engine:
         return TemplateError(message, where, chain)
 
 
+_FILES: dict[int, tuple[Chart, Files]] = {}
+
+
+def _files_of(chart: Chart) -> Files:
+    """One :class:`Files` per loaded chart (its globs are memoised on it)."""
+    entry = _FILES.get(id(chart.files))
+    if entry is None or entry[0].files is not chart.files:
+        entry = _FILES[id(chart.files)] = (chart, Files(chart.files))
+    return entry[1]
+
+
 def _walk(chart: Chart, values: Values, parent_path: str, release: dict,
           capabilities: dict) -> Iterator[tuple[str, str, Scope]]:
     chart_path = chart.template_path(parent_path)
-    files = Files(chart.files)
+    files = _files_of(chart)
     chart_info = chart_fields(chart.metadata, is_root=not parent_path)
     if chart.name != chart.metadata.get("name"):
         chart_info["Name"] = chart.name

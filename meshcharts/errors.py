@@ -30,3 +30,7 @@ class ChartError(MeshchartsError):
 
 class TemplateError(MeshchartsError):
     """A template that fails to compile or to render."""
+
+
+class RegistryError(MeshchartsError):
+    """Images that cannot be listed, moved to a registry, or that fail a registry check."""

@@ -230,14 +230,27 @@ def type_name(value: Any) -> str:
 # --- numbers -------------------------------------------------------------------------------
 
 def format_number(value: int | float) -> str:
-    """A number as Go's ``%v`` prints a float64: shortest digits, exponent past 1e21 or below 1e-4.
+    """A number as Go's ``%v`` prints a float64: shortest digits, exponent form from 1e+06 up
+    and below 1e-04.
 
     Helm reads every number in values as float64, so ``1.0`` prints ``1`` and ``1000000``
     prints ``1e+06``; integers that came from ``--set`` are :class:`Int64` and print plainly.
     """
     if isinstance(value, Int64):
         return int.__repr__(value)
-    f = float(value)
+    key = (type(value), value)
+    text = _FORMATTED.get(key)
+    if text is None:
+        text = _format_float(float(value))
+        if len(_FORMATTED) < 4096:
+            _FORMATTED[key] = text
+    return text
+
+
+_FORMATTED: dict[tuple[type, float], str] = {}  # the same few numbers print again and again
+
+
+def _format_float(f: float) -> str:
     if math.isnan(f):
         return "NaN"
     if math.isinf(f):
@@ -359,6 +372,7 @@ def _repr_none(dumper: Any, value: None) -> Any:
     return dumper.represent_scalar("tag:yaml.org,2002:null", "null")
 
 
+_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f]")
 _PLAIN_SAFE = re.compile(r"^[A-Za-z0-9_./][\x20-\x7e]*$")
 
 
@@ -373,13 +387,17 @@ def _literal_block(text: str, indent: int) -> str:
         raise _NotSimple
     body = text.rstrip("\n")
     trailing = len(text) - len(body)
-    lines = body.split("\n")
-    if not all(line.isprintable() for line in lines) or any(c in text for c in "\x85\u2028\u2029\ufeff"):
+    if text.isascii():
+        if _CONTROL.search(text):
+            raise _NotSimple
+    elif not all(line.isprintable() for line in body.split("\n")) or any(c in text for c in "\x85\u2028\u2029\ufeff"):
         raise _NotSimple
     pad = " " * indent
     head = "|" if trailing == 1 else "|-" if trailing == 0 else "|+"
-    out = [head] + [pad + line if line else "" for line in lines] + [""] * (trailing - 1 if trailing > 1 else 0)
-    return "\n".join(out)
+    indented = pad + body.replace("\n", "\n" + pad)
+    if "\n\n" in body:  # empty lines stay empty, without indentation
+        indented = "\n".join(line if line.strip() else "" for line in indented.split("\n"))
+    return head + "\n" + indented + "\n" * (trailing - 1 if trailing > 1 else 0)
 
 
 def _simple_scalar(value: Any, column: int, indent: int = 0) -> str:

@@ -75,8 +75,8 @@ def render_chart(make_chart):
     arguments go to :func:`meshcharts.render`."""
     from meshcharts import render
 
-    def run(spec: dict[str, str], name: str = "parent", **options):
-        return render(chart=make_chart(spec, name=name), **options)
+    def run(spec: dict[str, str], chart_name: str = "parent", **options):
+        return render(chart=make_chart(spec, name=chart_name), **options)
 
     return run
 

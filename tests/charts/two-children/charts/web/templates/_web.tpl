@@ -1,0 +1,1 @@
+{% define "web.image" %}{{ Values.global.registry }}/{{ Values.image }}:{{ Chart.Version }}{% enddefine %}
