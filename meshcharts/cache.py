@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-SALT = f"{sys.version}|meshcharts-cache-2"
+SALT = f"{sys.version}|meshcharts-cache-3"
 
 
 def cache_dir() -> Path | None:

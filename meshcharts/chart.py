@@ -139,13 +139,15 @@ class IgnoreRules:
 
 # --- loading -------------------------------------------------------------------------------
 
-def _read_text(path: Path, where: str) -> str:
+def _read_text(path: Path | str, where: str) -> str:
     try:
-        return path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        return path.read_bytes().decode("utf-8", errors="replace")
+        with open(path, "rb") as fh:
+            data = fh.read()
     except OSError as e:
         raise ChartError(f"cannot read file: {e.strerror}", where) from None
+    if data.startswith(b"\xef\xbb\xbf"):  # a UTF-8 byte-order mark is dropped, as Helm does
+        data = data[3:]
+    return data.decode("utf-8", errors="replace")
 
 
 def _metadata(directory: Path, where: str) -> dict[str, Any]:
@@ -237,7 +239,7 @@ def _load(directory: Path, rel_root: str, rules: IgnoreRules, where: str) -> Cha
                 continue
             if rel in ("Chart.yaml", "values.yaml", "requirements.yaml", "requirements.lock", "Chart.lock"):
                 continue
-            text = _read_text(Path(dirpath) / name, f"{where}/{rel}")
+            text = _read_text(os.path.join(dirpath, name), f"{where}/{rel}")
             if rel.startswith("templates/"):
                 templates.append((rel, text))
             else:

@@ -1,4 +1,4 @@
-"""The command line: ``meshcharts render|values|profiles``. A thin layer over :mod:`meshcharts.api`:
+"""The command line: ``meshcharts render|images|values|profiles``. A thin layer over :mod:`meshcharts.api`:
 flags become one :class:`~meshcharts.api.RenderOptions`, every :class:`MeshchartsError` becomes one
 message on stderr and exit status 1, and nothing reaches stdout unless the command succeeded."""
 from __future__ import annotations
@@ -45,7 +45,8 @@ def _options(kw: dict[str, Any]):
                          set_values=kw["set_values"], set_string_values=kw["set_string_values"],
                          set_file_values=kw["set_file_values"], name=kw["name"], namespace=kw["namespace"],
                          kube_version=kw["kube_version"], api_versions=kw["api_versions"],
-                         show_only=kw.get("show_only", ()))
+                         show_only=kw.get("show_only", ()), registry=kw.get("registry"),
+                         check_registry=kw.get("check_registry"))
 
 
 def _fail(error: MeshchartsError) -> None:
@@ -65,6 +66,9 @@ def cli() -> None:
       meshcharts render -f site.yaml --set global.hub=registry.local/istio --output-dir out/
       meshcharts values --profile auth          # the merged values templates see
       meshcharts profiles                       # the named overlays
+      meshcharts images --profile demo --format skopeo > images.yaml
+      meshcharts render --profile demo --registry registry.local:5000/mirror \
+          --check-registry registry.local:5000/mirror > istio.yaml
     """
 
 
@@ -75,6 +79,13 @@ def cli() -> None:
 @click.option("--output-dir", type=click.Path(file_okay=False), default=None,
               help="Write each template's documents to DIR/<source path> instead of stdout "
                    "(files replaced, never appended; nothing written if the render fails).")
+@click.option("--registry", metavar="HOST[:PORT][/PREFIX]", default=None,
+              help="Pull every image from this registry: docker.io/prom/prometheus:v2.3.1 becomes "
+                   "HOST/PREFIX/prom/prometheus:v2.3.1 (the injector's images too), and every pod template "
+                   "gets global.imagePullSecrets.")
+@click.option("--check-registry", metavar="HOST[:PORT][/PREFIX]", default=None,
+              help="Fail, listing each offender, if any image is outside this registry or any pod template "
+                   "lacks global.imagePullSecrets.")
 def render(output_dir: str | None, **kw: Any) -> None:
     """Render the manifest: `---` and `# Source:` before every document, in Helm's install order."""
     from .api import render_options
@@ -86,6 +97,28 @@ def render(output_dir: str | None, **kw: Any) -> None:
                 click.echo(f"wrote {path}")
         else:
             sys.stdout.write(manifest.text)
+    except MeshchartsError as e:
+        _fail(e)
+
+
+@cli.command()
+@value_flags
+@click.option("--registry", metavar="HOST[:PORT][/PREFIX]", default=None,
+              help="Also give each image's mirror in this registry (json), as `render --registry` "
+                   "rewrites it; fails if two images would share one.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "skopeo"]), default="text",
+              show_default=True,
+              help="text: one reference a line; json: each image with where it is used; "
+                   "skopeo: a `skopeo sync --src yaml` source file.")
+def images(fmt: str, registry: str | None, **kw: Any) -> None:
+    """List every image the render would pull (containers, init containers, jobs and hooks, and
+    images inside ConfigMaps such as the sidecar injector's), once each, sorted. Images without a
+    registry are Docker Hub's and are listed as docker.io/...; untagged ones as :latest."""
+    from .api import render_options
+    from .registry import format_images, list_images
+    try:
+        manifest = render_options(_options(kw))
+        sys.stdout.write(format_images(list_images(manifest, registry), fmt))
     except MeshchartsError as e:
         _fail(e)
 

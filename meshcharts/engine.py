@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextvars
 import hashlib
+import marshal
 import re
 from dataclasses import dataclass, field
 from typing import Any, Iterator
@@ -336,7 +337,8 @@ class Engine:
         template = self._compiled.get(key)
         if template is None:
             disk_key = hashlib.sha1(f"{_JINJA}\0{path}\0{first_line}\0{source}".encode()).hexdigest()
-            code = self._disk.get(disk_key) if self._disk is not None else None
+            blob = self._disk.get(disk_key) if self._disk is not None else None
+            code = marshal.loads(blob) if blob is not None else None  # only the templates used
             if code is None:
                 text = ("{#" + "\n" * (first_line - 1) + "+#}" + source) if first_line > 1 else source
                 try:
@@ -344,7 +346,7 @@ class Engine:
                 except jinja2.TemplateSyntaxError as e:
                     raise TemplateError(f"template syntax error: {e.message}", f"{path}:{e.lineno}") from None
                 if self._disk is not None:
-                    self._disk.put(disk_key, code)
+                    self._disk.put(disk_key, marshal.dumps(code))
             template = self.env.template_class.from_code(self.env, code, self.globals, None)
             self._compiled[key] = template
             self._template_files.add(path)

@@ -133,21 +133,19 @@ def show_only(manifest: Manifest, patterns: Iterable[str]) -> Manifest:
     chart as Helm's ``--show-only`` takes it; ``*`` stays within a path segment). A pattern
     that matches nothing is an error."""
     from .chart import glob_match
-    patterns = list(patterns)
-    hits = {p: False for p in patterns}
-    kept = []
-    for doc in manifest.documents:
-        inner = doc.source.split("/", 1)[1] if "/" in doc.source else doc.source
-        matched = [p for p in patterns if glob_match(p, doc.source) or glob_match(p, inner)]
-        for p in matched:
-            hits[p] = True
-        if matched:
-            kept.append(doc)
-    missing = [p for p, hit in hits.items() if not hit]
-    if missing:
-        known = sorted({d.source for d in manifest.documents})
-        raise MeshchartsError(f"no rendered template matches {missing[0]!r}", "--show-only",
-                              ["rendered templates:"] + [f"  {s}" for s in known])
+    kept: list[Document] = []
+    taken: set[int] = set()
+    # Grouped by pattern in argument order, as Helm prints them; a document that several
+    # patterns match is printed once (Helm repeats it, helm/helm#7203).
+    for pattern in patterns:
+        matched = [d for d in manifest.documents
+                   if glob_match(pattern, d.source) or glob_match(pattern, d.source.split("/", 1)[-1])]
+        if not matched:
+            known = sorted({d.source for d in manifest.documents})
+            raise MeshchartsError(f"no rendered template matches {pattern!r}", "--show-only",
+                                  ["rendered templates:"] + [f"  {s}" for s in known])
+        kept.extend(d for d in matched if id(d) not in taken)
+        taken.update(id(d) for d in matched)
     return Manifest(kept)
 
 
@@ -165,6 +163,8 @@ def write_output_dir(manifest: Manifest, directory: str | Path) -> list[Path]:
         target = (root / source).resolve()
         if root != target and root not in target.parents:
             raise MeshchartsError(f"refusing to write outside the output directory: {source!r}", str(directory))
+        if target.is_dir():  # caught here: replacing it would fail after other files had been moved in
+            raise MeshchartsError("a directory stands where this manifest file must be written", str(target))
         planned.append((target, "".join(d.render() for d in docs)))
     staged: list[tuple[Path, Path]] = []
     created_dirs: list[Path] = []

@@ -466,6 +466,8 @@ def _edit_object(obj: Any, mirrors: dict[str, str], secrets: list[str]) -> None:
 def _insert_secrets(text: str, pods: list[PodTemplate], secrets: list[str]) -> str | None:
     """The missing pull secrets as lines above each pod spec's ``containers:`` key; ``None``
     when the text does not line up with the pod specs (the caller then re-emits the document)."""
+    if not any(_missing_secrets(pod.spec, secrets) for pod in pods):
+        return text
     keys = list(_CONTAINERS_KEY.finditer(text))
     if len(keys) != len(pods):
         return None
@@ -493,9 +495,7 @@ def _relocate(s: Scan, mirrors: dict[str, str], secrets: list[str]) -> Document:
     _edit_object(expected, mirrors, secrets)
     if expected == doc.object:
         return doc
-    text: str | None = _rewrite_embedded(doc.text, mirrors)
-    if secrets:
-        text = _insert_secrets(text, s.pods, secrets)
+    text = _insert_secrets(_rewrite_embedded(doc.text, mirrors), s.pods, secrets)
     if text is None or parse_document(text) != expected:
         text = to_yaml(expected)
     return Document(doc.source, text, doc.kind, doc.is_hook, expected)

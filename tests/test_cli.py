@@ -49,11 +49,15 @@ SHOW_ONLY = [
      ["shop/templates/namespace.yaml", "shop/charts/web/templates/deployment.yaml"]),
     (["charts/web/templates/deployment.yaml", "templates/namespace.yaml"],
      ["shop/charts/web/templates/deployment.yaml", "shop/templates/namespace.yaml"]),
+    (["templates/namespace.yaml", "templates/*"],
+     ["shop/templates/namespace.yaml", "shop/templates/configmap.yaml", "shop/templates/configmap.yaml",
+      "shop/templates/post-install-job.yaml"]),
 ]
 
 
 @pytest.mark.parametrize(("patterns", "sources"), SHOW_ONLY, ids=[
-    "one-file-two-documents", "full-path", "glob-within-a-directory", "two-patterns", "pattern-order-kept"])
+    "one-file-two-documents", "full-path", "glob-within-a-directory", "two-patterns", "pattern-order-kept",
+    "overlapping-patterns-print-once"])
 def test_show_only(patterns, sources):
     args = [a for p in patterns for a in ("--show-only", p)]
     result = run("render", "--chart", CHART, *args)
@@ -103,7 +107,7 @@ FAILURES = [
     ["--set", "a[-1]=x"],
     ["--kube-version", "nonsense"],
     ["--show-only", "templates/absent.yaml"],
-    ["--set", "web.ratio.x=1"],
+    ["--set", "web.tls.mode=MUTUAL"],
 ]
 FAILURE_IDS = ["bad-section", "bad-set", "bad-kube-version", "show-only-miss", "template-error"]
 
@@ -149,7 +153,7 @@ ERRORS = [
     (["render", "--chart", CHART, "--set-file", "k=/nonexistent/file.txt"], "--set-file k=/nonexistent/file.txt: "),
     (["render", "--chart", CHART, "-f", "/nonexistent/values.yaml"], "/nonexistent/values.yaml: values file not found"),
     (["render", "--chart", "/nonexistent/chart"], "/nonexistent/chart: chart directory not found"),
-    (["render", "--chart", CHART, "--set", "web.ratio.x=1"], "shop/charts/web/templates/deployment.yaml:"),
+    (["render", "--chart", CHART, "--set", "web.tls.mode=MUTUAL"], "shop/charts/web/templates/gateway.yaml:15: "),
     (["render", "--chart", CHART, "--kube-version", "x"], "--kube-version: "),
     (["render", "--chart", CHART, "--profile", "nope"], "--profile: unknown profile 'nope'"),
     (["render", "--chart", CHART, "--set", "cart=3"], "cart: "),
@@ -173,9 +177,9 @@ def test_errors_exit_1_with_one_message(args, fragment):
 
 def test_error_in_a_real_process_has_no_traceback(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "meshcharts", "render", "--chart", CHART, "--output-dir",
-                           str(tmp_path / "out"), "--set", "web.ratio.x=1"], capture_output=True, text=True)
+                           str(tmp_path / "out"), "--set", "web.tls.mode=MUTUAL"], capture_output=True, text=True)
     assert proc.returncode == 1
     assert proc.stdout == ""
-    assert proc.stderr == ("Error: shop/charts/web/templates/deployment.yaml:17: "
-                           "can't evaluate field x in type float64\n")
+    assert proc.stderr == ("Error: shop/charts/web/templates/gateway.yaml:15: "
+                           "web.tls.secret is required when web.tls is set\n")
     assert not (tmp_path / "out").exists()

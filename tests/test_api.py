@@ -1,0 +1,90 @@
+"""The Python API: ``meshcharts.render`` gives the CLI's bytes and documents a program can read."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from meshcharts import Document, Manifest, MeshchartsError, RenderOptions, render, render_options
+from meshcharts.cli import cli
+
+CHART = str(Path(__file__).resolve().parent / "charts" / "two-children")
+
+CASES = {
+    "defaults": ({}, []),
+    "release": ({"name": "store", "namespace": "shop"}, ["--name", "store", "--namespace", "shop"]),
+    "sets": ({"set_values": ["cart.enabled=false", "web.extraLabels.tier=front"], "set_string_values": ["web.replicas=2"]},
+             ["--set", "cart.enabled=false", "--set", "web.extraLabels.tier=front", "--set-string", "web.replicas=2"]),
+    "capabilities": ({"kube_version": "v1.20.0", "api_versions": ["extra.io/v1"]},
+                     ["--kube-version", "v1.20.0", "--api-versions", "extra.io/v1"]),
+    "show-only": ({"show_only": ["charts/*/templates/deployment.yaml"]}, ["--show-only", "charts/*/templates/deployment.yaml"]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_render_text_is_the_cli_stdout(case):
+    kwargs, flags = CASES[case]
+    result = CliRunner().invoke(cli, ["render", "--chart", CHART, *flags])
+    assert result.exit_code == 0, result.stderr
+    assert render(chart=CHART, **kwargs).text == result.stdout
+
+
+def test_values_files_through_the_api(tmp_path):
+    path = tmp_path / "site.yaml"
+    path.write_text("web:\n  host: shop.internal\n")
+    text = render(chart=CHART, values_files=[path]).text
+    assert text == CliRunner().invoke(cli, ["render", "--chart", CHART, "-f", str(path)]).stdout
+    assert '"shop.internal"' in text
+
+
+def test_documents_carry_source_kind_name_namespace_object():
+    manifest = render(chart=CHART, name="store", namespace="shop")
+    assert isinstance(manifest, Manifest)
+    assert all(isinstance(d, Document) for d in manifest.documents)
+    summary = [(d.source, d.kind, d.name, d.namespace) for d in manifest.documents]
+    assert summary == [
+        ("shop/templates/namespace.yaml", "Namespace", "shop", None),
+        ("shop/charts/cart/templates/service.yaml", "NetworkPolicy", "store-cart-only-web", "shop"),
+        ("shop/templates/configmap.yaml", "ConfigMap", "store-shop-config", "shop"),
+        ("shop/templates/configmap.yaml", "ConfigMap", "store-shop-checksums", "shop"),
+        ("shop/charts/cart/templates/service.yaml", "Service", "store-cart", "shop"),
+        ("shop/charts/cart/templates/deployment.yaml", "Deployment", "store-cart", "shop"),
+        ("shop/charts/web/templates/deployment.yaml", "Deployment", "store-web", "shop"),
+        ("shop/charts/web/templates/gateway.yaml", "Gateway", "store-web", "shop"),
+        ("shop/templates/post-install-job.yaml", "Job", "store-shop-migrate", "shop"),
+    ]
+    cart = manifest.documents[5].object
+    assert cart["spec"]["replicas"] == 2
+    assert cart["metadata"]["labels"] == {"app": "cart", "chart": "cart-0.3.0", "release": "store", "team": "shop",
+                                          "tier": "backend"}
+    assert [d.is_hook for d in manifest.documents].count(True) == 1
+    assert manifest.text == "".join(d.render() for d in manifest.documents) == str(manifest)
+
+
+def test_render_options_is_the_same_render():
+    options = RenderOptions(chart=CHART, name="store", set_values=["cart.replicas=3"])
+    assert render_options(options).text == render(chart=CHART, name="store", set_values=["cart.replicas=3"]).text
+
+
+def test_renders_do_not_leak_into_each_other():
+    """The chart is loaded once per process; values of one render must not reach the next."""
+    first = render(chart=CHART, set_values=["cart.enabled=false", "global.labels.extra=x"])
+    again = render(chart=CHART)
+    assert "shop/charts/cart/templates/deployment.yaml" not in first.by_source()
+    assert "shop/charts/cart/templates/deployment.yaml" in again.by_source()
+    assert "extra" not in again.text
+    assert again.text == render(chart=CHART).text
+
+
+@pytest.mark.parametrize("kwargs", [
+    {"set_values": ["a[x]=1"]},
+    {"set_values": ["web.tls.mode=MUTUAL"]},
+    {"chart": "/nonexistent/chart"},
+    {"show_only": ["nothing.yaml"]},
+    {"profile": "absent"},
+], ids=["bad-set", "template-error", "missing-chart", "show-only-miss", "unknown-profile"])
+def test_errors_are_meshcharts_errors(kwargs):
+    with pytest.raises(MeshchartsError) as info:
+        render(**{"chart": CHART, **kwargs})
+    assert info.value.where and str(info.value).startswith(f"{info.value.where}: ")
