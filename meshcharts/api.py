@@ -135,7 +135,7 @@ def render_options(options: RenderOptions) -> Manifest:
     manifest = build_manifest(rendered)
     if options.show_only:
         manifest = show_only(manifest, options.show_only)
-    if options.registry or options.check_registry:
+    if options.registry is not None or options.check_registry is not None:
         from . import registry
         manifest = registry.apply(manifest, values, options.registry, options.check_registry)
     return manifest

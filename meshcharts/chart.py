@@ -23,6 +23,9 @@ SEMVER = re.compile(
     r"(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?"
     r"(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$")
 
+# What Helm allows in a dependency alias (the alias names the child's values key and path).
+ALIAS = re.compile(r"^[a-zA-Z0-9_-]+$")
+
 # Chart.yaml keys and the capitalised names templates read them by (Helm's Go field names).
 CHART_FIELDS = {
     "name": "Name", "version": "Version", "appVersion": "AppVersion", "apiVersion": "APIVersion",
@@ -58,6 +61,7 @@ class Chart:
     files: dict[str, str]                           # other files, for Files.Get / Files.Glob
     dependencies: tuple[Dependency, ...] = ()
     children: tuple["Chart", ...] = field(default=())
+    schema: dict[str, Any] | None = None            # values.schema.json, parsed (not among `files`)
 
     def template_path(self, parent_path: str) -> str:
         return f"{parent_path}/charts/{self.name}" if parent_path else self.name
@@ -164,6 +168,9 @@ def _metadata(directory: Path, where: str) -> dict[str, Any]:
         if not meta.get(key):
             raise ChartError(f"Chart.yaml has no {key!r}", f"{where}/Chart.yaml")
     meta["name"], meta["version"] = str(meta["name"]), str(meta["version"])
+    # The name becomes a path (charts/<name>/templates/..., --output-dir): one plain segment only.
+    if meta["name"] in (".", "..") or "/" in meta["name"] or "\\" in meta["name"]:
+        raise ChartError(f"chart name {meta['name']!r} is invalid: it must not be a path", f"{where}/Chart.yaml")
     if not SEMVER.match(meta["version"]):
         raise ChartError(f"version {meta['version']!r} is not a semantic version (e.g. 1.0.6)",
                          f"{where}/Chart.yaml")
@@ -190,6 +197,8 @@ def _dependencies(directory: Path, meta: dict[str, Any], where: str) -> tuple[De
         dep = Dependency(name=str(entry["name"]), alias=entry.get("alias"),
                          condition=entry.get("condition"), tags=tuple(str(t) for t in tags),
                          version=str(entry["version"]) if entry.get("version") is not None else None)
+        if dep.alias is not None and not ALIAS.match(str(dep.alias)):
+            raise ChartError(f"dependency {dep.name!r} has disallowed characters in its alias {dep.alias!r}", where)
         if dep.key in seen:
             raise ChartError(f"dependency {dep.key!r} is listed twice", where)
         seen.add(dep.key)
@@ -212,7 +221,28 @@ def load_chart(directory: str | Path, values_override: Values | None = None) -> 
     return chart
 
 
-def _load(directory: Path, rel_root: str, rules: IgnoreRules, where: str) -> Chart:
+def _inside(path: str, root: str, where: str) -> None:
+    """Refuse a symbolic link that leads out of the root chart: templates and ``Files`` may
+    only ever see the chart's own files."""
+    if os.path.islink(path):
+        real = os.path.realpath(path)
+        if real != root and not real.startswith(root + os.sep):
+            raise ChartError("symbolic link points outside the chart; refusing to read it", where)
+
+
+def _schema(path: str, where: str) -> dict[str, Any]:
+    import json
+    try:
+        schema = json.loads(_read_text(path, where))
+    except json.JSONDecodeError as e:
+        raise ChartError(f"invalid JSON: {e.msg}", f"{where}:{e.lineno}:{e.colno}") from None
+    if not isinstance(schema, dict):
+        raise ChartError("a values schema must be a JSON object", where)
+    return schema
+
+
+def _load(directory: Path, rel_root: str, rules: IgnoreRules, where: str, root: str | None = None) -> Chart:
+    root = root or os.path.realpath(directory)
     meta = _metadata(directory, where)
     values: Values = {}
     vfile = directory / "values.yaml"
@@ -221,6 +251,7 @@ def _load(directory: Path, rel_root: str, rules: IgnoreRules, where: str) -> Cha
     templates: list[tuple[str, str]] = []
     files: dict[str, str] = {}
     children: list[Chart] = []
+    schema = None
     for dirpath, dirnames, filenames in os.walk(directory):
         rel_dir = os.path.relpath(dirpath, directory).replace(os.sep, "/")
         rel_dir = "" if rel_dir == "." else rel_dir + "/"
@@ -228,8 +259,9 @@ def _load(directory: Path, rel_root: str, rules: IgnoreRules, where: str) -> Cha
             for name in sorted(dirnames):
                 if name.startswith(("_", ".")) or rules.ignored(f"{rel_root}charts/{name}", True):
                     continue
+                _inside(os.path.join(dirpath, name), root, f"{where}/charts/{name}")
                 children.append(_load(Path(dirpath) / name, f"{rel_root}charts/{name}/", rules,
-                                      f"{where}/charts/{name}"))
+                                      f"{where}/charts/{name}", root))
             dirnames[:] = []
             continue
         dirnames[:] = sorted(d for d in dirnames if not rules.ignored(f"{rel_root}{rel_dir}{d}", True))
@@ -238,6 +270,10 @@ def _load(directory: Path, rel_root: str, rules: IgnoreRules, where: str) -> Cha
             if rules.ignored(rel_root + rel, False):
                 continue
             if rel in ("Chart.yaml", "values.yaml", "requirements.yaml", "requirements.lock", "Chart.lock"):
+                continue
+            _inside(os.path.join(dirpath, name), root, f"{where}/{rel}")
+            if rel == "values.schema.json":
+                schema = _schema(os.path.join(dirpath, name), f"{where}/{rel}")
                 continue
             text = _read_text(os.path.join(dirpath, name), f"{where}/{rel}")
             if rel.startswith("templates/"):
@@ -259,7 +295,7 @@ def _load(directory: Path, rel_root: str, rules: IgnoreRules, where: str) -> Cha
         named.append(dataclasses.replace(c, name=dep.key) if dep and dep.alias else c)
     return Chart(name=meta["name"], directory=directory, metadata=meta, values=values,
                  templates=tuple(sorted(templates)), files=files, dependencies=deps,
-                 children=tuple(sorted(named, key=lambda c: c.name)))
+                 children=tuple(sorted(named, key=lambda c: c.name)), schema=schema)
 
 
 # --- enabling children (conditions and tags) ------------------------------------------------

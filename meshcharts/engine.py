@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextvars
 import hashlib
 import marshal
+import os
 import re
 from dataclasses import dataclass, field
 from typing import Any, Iterator
@@ -28,7 +29,24 @@ from .values import Values
 from .yamlio import to_yaml
 
 MAX_INCLUDE_DEPTH = 100
-_JINJA = f"jinja2 {jinja2.__version__}"
+
+
+
+def _code_salt() -> str:
+    """What compiled code depends on besides its source: Jinja2's version and meshcharts' own
+    filters and environment (Jinja folds filters over constants at compile time)."""
+    parts = [f"jinja2 {jinja2.__version__}"]
+    here = os.path.dirname(os.path.abspath(__file__))
+    for module in ("engine.py", "funcs.py", "yamlio.py"):
+        try:
+            st = os.stat(os.path.join(here, module))
+            parts.append(f"{module}:{st.st_size}:{st.st_mtime_ns}")
+        except OSError:
+            parts.append(module)
+    return "|".join(parts)
+
+
+_JINJA = _code_salt()
 
 
 # --- objects templates see -------------------------------------------------------------------

@@ -128,8 +128,12 @@ def printf(fmt: str, *args: Any) -> str:
             else:
                 text = go_str(v, "<nil>") if not (verb == "s" and is_nil(v)) else "%!s(<nil>)"
         elif verb == "d":
-            if isinstance(v, int) and not isinstance(v, bool) and (isinstance(v, Int64) or True):
-                text = str(int(v)) if isinstance(v, Int64) else f"%!d(float64={format_number(v)})"
+            # Whole numbers print as integers: in a template they are lengths, literals or counts
+            # far more often than float64 values Go would refuse (`%!d(float64=5)`).
+            if isinstance(v, int) and not isinstance(v, bool):
+                text = str(int(v))
+            elif isinstance(v, float) and v.is_integer():
+                text = str(int(v))
             else:
                 text = f"%!d({go_type(v)}={go_str(v)})"
         elif verb == "q":

@@ -147,13 +147,16 @@ class Use:
         """``Deployment istio-system/istio-pilot``."""
         return f"{self.kind} {self.namespace}/{self.name}" if self.namespace else f"{self.kind} {self.name}"
 
-    def __str__(self) -> str:
+    @property
+    def place(self) -> str:
+        """``container discovery``, ``init container istio-init`` or ``data key config``."""
         if self.key is not None:
-            place = f"data key {self.key}"
-        else:
-            kinds = {"initContainers": "init container", "ephemeralContainers": "ephemeral container"}
-            place = f"{kinds.get(self.field or '', 'container')} {self.container}"
-        return f"{self.source}: {self.label}, {place}"
+            return f"data key {self.key}"
+        kinds = {"initContainers": "init container", "ephemeralContainers": "ephemeral container"}
+        return f"{kinds.get(self.field or '', 'container')} {self.container}"
+
+    def __str__(self) -> str:
+        return f"{self.source}: {self.label}, {self.place}"
 
     def as_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"kind": self.kind, "namespace": self.namespace, "name": self.name,
@@ -292,10 +295,13 @@ def _rewrite_embedded(text: str, mirrors: dict[str, str]) -> str:
     return "".join(out) + text[last:] if out else text
 
 
+# Cheap text test before parsing: a pod spec needs a `containers` key and an image in ConfigMap
+# text an image-named key, and most documents (CRDs, RBAC, Services, dashboards) have neither.
+_MAY_PULL = re.compile(r"""containers["']?[ \t]*:|mage["']?[ \t]*:""")
+
+
 def _may_pull(doc: Document) -> bool:
-    # Cheap text test before parsing: no pod spec and no image key can hide in a document
-    # without one of these words, and most documents (CRDs, RBAC, Services) have neither.
-    return "containers" in doc.text or "mage" in doc.text
+    return _MAY_PULL.search(doc.text) is not None
 
 
 def scan(doc: Document) -> Scan:
@@ -315,10 +321,10 @@ def scan(doc: Document) -> Scan:
                           f"#{i}" if name is None else str(name), field)
                 image = container.get("image")
                 if not isinstance(image, str) or not image:
-                    raise RegistryError(f"{use.label}, {use.container}: the container has no image", doc.source)
+                    raise RegistryError(f"{use.label}, {use.place} has no image", doc.source)
                 ref = parse_image(image)
                 if ref is None:
-                    raise RegistryError(f"{use.label}, {use.container}: {image!r} is not an image reference",
+                    raise RegistryError(f"{use.label}, {use.place}: {image!r} is not an image reference",
                                         doc.source)
                 result.found.append(Found(image, ref, use))
         for key, value in _config_maps(obj):
@@ -529,9 +535,9 @@ def check_registry(manifest: Manifest, registry: str, secrets: list[str], flag: 
 
 def apply(manifest: Manifest, values: Values, registry: str | None, check: str | None) -> Manifest:
     """What ``--registry`` and then ``--check-registry`` do to a render."""
-    secrets = pull_secrets(values) if registry or check else []
-    if registry:
+    secrets = pull_secrets(values) if registry is not None or check is not None else []
+    if registry is not None:
         manifest = relocate(manifest, registry, secrets)
-    if check:
+    if check is not None:
         check_registry(manifest, check, secrets)
     return manifest

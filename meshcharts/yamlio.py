@@ -16,6 +16,12 @@ from .errors import ValuesError
 # Expanded size above which a document is treated as an alias bomb: real values files are a few
 # thousand nodes; a "billion laughs" file is small on disk but expands past any budget.
 MAX_EXPANDED_NODES = 2_000_000
+# Entries merge keys (``<<: [*a, *b]``) may copy per document: each alias in a merge list copies
+# the whole aliased map, so a small file can otherwise cost quadratic time.
+MAX_MERGED_ENTRIES = 100_000
+# Nesting depth of values: real charts stay under twenty levels; far deeper documents would only
+# exhaust the stack of every recursive step after loading.
+MAX_DEPTH = 100
 
 # yaml.v2's implicit types (YAML 1.1 as Go reads it), applied to plain scalars when loading.
 _RESOLVERS = [
@@ -72,6 +78,7 @@ def _yaml() -> Any:
         GoYamlLoader.add_implicit_resolver(tag, re.compile(regex), list(first))
     GoYamlLoader.add_constructor("tag:yaml.org,2002:bool", _construct_bool)
     GoYamlLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+    GoYamlLoader.flatten_mapping = _budgeted_flatten(base_loader.flatten_mapping, yaml)
 
     class GoYamlDumper(base_dumper):  # type: ignore[misc,valid-type]
         """Emitter settings and representers that reproduce Helm's ``toYaml``."""
@@ -82,6 +89,26 @@ def _yaml() -> Any:
     GoYamlDumper.add_multi_representer(dict, _repr_dict)
     yaml.GoYamlLoader, yaml.GoYamlDumper, yaml.PlainLoader = GoYamlLoader, GoYamlDumper, base_loader
     return yaml
+
+
+def _budgeted_flatten(flatten: Any, yaml: Any) -> Any:
+    """PyYAML's merge-key expansion, refusing documents whose merges copy more than
+    :data:`MAX_MERGED_ENTRIES` entries in all."""
+    def flatten_mapping(loader: Any, node: Any) -> None:
+        for key_node, value_node in node.value:
+            if key_node.tag != "tag:yaml.org,2002:merge":
+                continue
+            merged = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+            for sub in merged:
+                if isinstance(sub, yaml.MappingNode):
+                    flatten_mapping(loader, sub)  # final size first; flattening twice is a no-op
+                    loader.merged_entries = getattr(loader, "merged_entries", 0) + len(sub.value)
+                    if loader.merged_entries > MAX_MERGED_ENTRIES:
+                        raise yaml.constructor.ConstructorError(
+                            None, None, "merge keys (<<) copy too many entries (an alias bomb?); refusing "
+                            "to read it", key_node.start_mark)
+        flatten(loader, node)
+    return flatten_mapping
 
 
 def go_key(key: Any) -> str:
@@ -100,7 +127,7 @@ def _normalize(value: Any, where: str) -> Any:
     sizes: dict[int, int] = {}
     active: set[int] = set()
 
-    def walk(v: Any) -> tuple[Any, int]:
+    def walk(v: Any, depth: int) -> tuple[Any, int]:
         if isinstance(v, dict):
             children = v.items()
         elif isinstance(v, list):
@@ -114,6 +141,8 @@ def _normalize(value: Any, where: str) -> Any:
             total = sizes[vid]
             _check(total)
             return v, total
+        if depth > MAX_DEPTH:
+            raise ValuesError(f"values nest more than {MAX_DEPTH} levels deep; refusing to read them", where)
         active.add(vid)
         total = 1
         if isinstance(v, dict):
@@ -122,11 +151,11 @@ def _normalize(value: Any, where: str) -> Any:
                 v.clear()
                 v.update(fixed)
             for k in v:
-                v[k], n = walk(v[k])
+                v[k], n = walk(v[k], depth + 1)
                 total += n
         else:
             for i, x in children:
-                v[i], n = walk(x)
+                v[i], n = walk(x, depth + 1)
                 total += n
         active.discard(vid)
         sizes[vid] = total
@@ -140,7 +169,7 @@ def _normalize(value: Any, where: str) -> Any:
         if n > MAX_EXPANDED_NODES or seen_total[0] > 4 * MAX_EXPANDED_NODES:
             raise ValuesError("YAML aliases expand past a safe size (an alias bomb?); refusing to read it", where)
 
-    return walk(value)[0]
+    return walk(value, 1)[0]
 
 
 def _cached(kind: str, text: str, parse: Any) -> Any:
@@ -209,6 +238,47 @@ def parse_document(text: str) -> Any:
     """Parse one rendered manifest document (plain safe rules: what kubectl will read)."""
     yaml = _yaml()
     return yaml.load(text, Loader=yaml.PlainLoader)
+
+
+def document_problem(text: str) -> tuple[int, int, str] | None:
+    """Why a rendered document is not valid YAML, as ``(line, column, problem)`` (1-based within
+    the document), or None when it parses. Only the parser runs: no objects are built."""
+    yaml = _yaml()
+    try:
+        for _ in yaml.parse(text, Loader=yaml.PlainLoader):
+            pass
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        return line, column, e.problem or e.context or "invalid YAML"
+    return None
+
+
+def key_position(text: str, path: tuple[str | int, ...]) -> tuple[int, int] | None:
+    """Line and column (1-based) where a values document sets ``path`` (map keys, list indexes),
+    from the last document in ``text`` that sets it; None if none does or the text does not parse."""
+    yaml = _yaml()
+    found = None
+    try:
+        for node in yaml.compose_all(text, Loader=yaml.GoYamlLoader):
+            mark = None
+            for part in path:
+                if isinstance(node, yaml.MappingNode) and isinstance(part, str):
+                    hit = [(k, v) for k, v in node.value if k.value == part]
+                    if not hit:
+                        break
+                    mark, node = hit[-1][0].start_mark, hit[-1][1]
+                elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+                    node = node.value[part]
+                    mark = node.start_mark
+                else:
+                    break
+            else:
+                if mark is not None:
+                    found = (mark.line + 1, mark.column + 1)
+    except yaml.YAMLError:
+        return found
+    return found
 
 
 def type_name(value: Any) -> str:

@@ -1,9 +1,15 @@
 """Shared fixtures: the golden-file snapshot extension and helpers to build tiny charts."""
 from __future__ import annotations
 
+import os
 import re
+import tempfile
 import textwrap
 from pathlib import Path
+
+# The suite keeps its compiled-template and YAML caches to itself (subprocesses inherit this too),
+# so it neither depends on nor disturbs the user's ~/.cache/meshcharts.
+os.environ["MESHCHARTS_CACHE_DIR"] = tempfile.mkdtemp(prefix="meshcharts-test-cache-")
 
 import pytest
 from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode

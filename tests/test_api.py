@@ -14,11 +14,13 @@ CHART = str(Path(__file__).resolve().parent / "charts" / "two-children")
 CASES = {
     "defaults": ({}, []),
     "release": ({"name": "store", "namespace": "shop"}, ["--name", "store", "--namespace", "shop"]),
-    "sets": ({"set_values": ["cart.enabled=false", "web.extraLabels.tier=front"], "set_string_values": ["web.replicas=2"]},
+    "sets": ({"set_values": ["cart.enabled=false", "web.extraLabels.tier=front"],
+              "set_string_values": ["web.replicas=2"]},
              ["--set", "cart.enabled=false", "--set", "web.extraLabels.tier=front", "--set-string", "web.replicas=2"]),
     "capabilities": ({"kube_version": "v1.20.0", "api_versions": ["extra.io/v1"]},
                      ["--kube-version", "v1.20.0", "--api-versions", "extra.io/v1"]),
-    "show-only": ({"show_only": ["charts/*/templates/deployment.yaml"]}, ["--show-only", "charts/*/templates/deployment.yaml"]),
+    "show-only": ({"show_only": ["charts/*/templates/deployment.yaml"]},
+                  ["--show-only", "charts/*/templates/deployment.yaml"]),
 }
 
 

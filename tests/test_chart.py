@@ -27,7 +27,7 @@ def sources(manifest) -> list[str]:
     ("name: [p\n", "invalid YAML"),
 ], ids=["no-name", "no-version", "version-word", "version-four-parts", "version-empty-prerelease", "bad-type",
         "not-a-map", "bad-yaml"])
-def test_bad_chart_yaml_is_an_error_naming_it(make_chart, render_chart, chart_yaml, fragment):
+def test_bad_chart_yaml_is_an_error_naming_it(render_chart, chart_yaml, fragment):
     with pytest.raises(ChartError) as info:
         render_chart({"Chart.yaml": chart_yaml, "templates/a.yaml": DOC})
     assert "Chart.yaml" in str(info.value)
@@ -41,7 +41,8 @@ def test_bad_child_chart_yaml_names_the_child(render_chart):
 
 @pytest.mark.parametrize("version", ["0.1.0", "1.0.6", "2.0.0-rc.1", "1.2.3+build.7", "1.2.3-alpha.1+meta"])
 def test_semantic_versions_load(render_chart, version):
-    manifest = render_chart({"Chart.yaml": f"name: p\nversion: {version}\n", "templates/a.yaml": "kind: T\nv: '{{ Chart.Version }}'\n"})
+    manifest = render_chart({"Chart.yaml": f"name: p\nversion: {version}\n",
+                             "templates/a.yaml": "kind: T\nv: '{{ Chart.Version }}'\n"})
     assert manifest.documents[0].object["v"] == version
 
 
@@ -262,8 +263,9 @@ IGNORES = [
     (None, ["parent/charts/kid/templates/.kidhidden.yaml", "parent/charts/kid/templates/keep.yaml",
             "parent/charts/kid/templates/skip.yaml", "parent/templates/a.yaml", "parent/templates/docs/d.yaml",
             "parent/templates/skip.yaml"]),
-    ("# comment\n\nskip.yaml\n", ["parent/charts/kid/templates/.kidhidden.yaml", "parent/charts/kid/templates/keep.yaml",
-                                  "parent/templates/a.yaml", "parent/templates/docs/d.yaml"]),
+    ("# comment\n\nskip.yaml\n", ["parent/charts/kid/templates/.kidhidden.yaml",
+                                  "parent/charts/kid/templates/keep.yaml", "parent/templates/a.yaml",
+                                  "parent/templates/docs/d.yaml"]),
     ("templates/skip.yaml\n", ["parent/charts/kid/templates/.kidhidden.yaml", "parent/charts/kid/templates/keep.yaml",
                                "parent/charts/kid/templates/skip.yaml", "parent/templates/a.yaml",
                                "parent/templates/docs/d.yaml"]),

@@ -26,7 +26,8 @@ def test_module_and_console_script_print_the_same():
     by_module = subprocess.run([sys.executable, "-m", "meshcharts", *args], capture_output=True, text=True)
     by_script = subprocess.run([str(SCRIPT), *args], capture_output=True, text=True)
     assert by_module.returncode == by_script.returncode == 0, by_module.stderr + by_script.stderr
-    assert by_module.stdout == by_script.stdout == render(chart=CHART, name="store", set_values=["cart.replicas=4"]).text
+    expected = render(chart=CHART, name="store", set_values=["cart.replicas=4"]).text
+    assert by_module.stdout == by_script.stdout == expected
     assert by_module.stderr == by_script.stderr == ""
 
 
@@ -95,7 +96,8 @@ def test_output_dir_writes_one_file_per_source(tmp_path):
 def test_output_dir_replaces_files_on_a_second_run(tmp_path):
     out = tmp_path / "out"
     for replicas in ("7", "9"):
-        assert run("render", "--chart", CHART, "--output-dir", str(out), "--set", f"cart.replicas={replicas}").exit_code == 0
+        result = run("render", "--chart", CHART, "--output-dir", str(out), "--set", f"cart.replicas={replicas}")
+        assert result.exit_code == 0, result.stderr
     text = (out / "shop/charts/cart/templates/deployment.yaml").read_text()
     assert text.count("kind: Deployment") == 1
     assert "replicas: 9" in text and "replicas: 7" not in text

@@ -77,9 +77,10 @@ def test_install_order_is_a_stable_sort_by_kind(render_chart):
 
 def test_unknown_kinds_follow_known_ones_by_kind_name(render_chart):
     manifest = render_chart({
-        "templates/a.yaml": "---\n".join([doc("Zebra", "z"), doc("Gateway", "g"), doc("Deployment", "d"),
-                                          "metadata:\n  name: nokind\n", doc("Alpha", "a1"), doc("attributemanifest", "l"),
-                                          doc("ValidatingWebhookConfiguration", "v"), doc("Alpha", "a2")]),
+        "templates/a.yaml": "---\n".join([
+            doc("Zebra", "z"), doc("Gateway", "g"), doc("Deployment", "d"), "metadata:\n  name: nokind\n",
+            doc("Alpha", "a1"), doc("attributemanifest", "l"), doc("ValidatingWebhookConfiguration", "v"),
+            doc("Alpha", "a2")]),
     })
     assert order(manifest) == [("Deployment", "d"), ("ValidatingWebhookConfiguration", "v"), ("", "nokind"),
                                ("Alpha", "a1"), ("Alpha", "a2"), ("Gateway", "g"), ("Zebra", "z"),

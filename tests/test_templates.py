@@ -49,7 +49,8 @@ def out(render_chart):
 OBJECTS = [
     ("{{ Values.s }}", "text"),
     ("{{ Release.Name }}/{{ Release.Namespace }}", "rel/ns"),
-    ("{{ Release.Service }} {{ Release.Revision }} {{ Release.IsInstall }} {{ Release.IsUpgrade }}", "Helm 1 true false"),
+    ("{{ Release.Service }} {{ Release.Revision }} {{ Release.IsInstall }} {{ Release.IsUpgrade }}",
+     "Helm 1 true false"),
     ("{{ Chart.Name }} {{ Chart.Version }} {{ Chart.AppVersion }} {{ Chart.IsRoot }}", "parent 0.3.1 0.12 true"),
     ("{{ Chart.Description }}|{{ Chart.notAField }}", "demo chart|"),
     ("{{ Capabilities.KubeVersion }} {{ Capabilities.KubeVersion.Major }} {{ Capabilities.KubeVersion.Minor }}",
@@ -103,7 +104,8 @@ FILES = {
     ('{{ Files.Get("conf/a.txt") }}', "ay"),
     ('{{ Files.Get("data.json") }}', '{"k": "{{ not a template }}"}'),
     ('{{ Files.Get("absent.txt") }}', ""),
-    ('{% for p, t in Files.Glob("conf/*.txt") | items %}{{ p }}={{ t | trim }};{% endfor %}', "conf/a.txt=ay;conf/b.txt=bee;"),
+    ('{% for p, t in Files.Glob("conf/*.txt") | items %}{{ p }}={{ t | trim }};{% endfor %}',
+     "conf/a.txt=ay;conf/b.txt=bee;"),
     ('{{ Files.Glob("conf/*.txt").AsConfig() }}', "a.txt: ay\nb.txt: |\n  bee"),
     ('{{ Files.Glob("nothing/*").AsConfig() }}', ""),
     ('{{ Files.Get("values.yaml") }}|{{ Files.Get("Chart.yaml") }}|{{ Files.Get("templates/t.yaml") }}', "||"),
@@ -158,7 +160,8 @@ DEFINE_CLASHES = [
     ({"templates/_h.tpl": "parent", "charts/kid/templates/_h.tpl": "kid"}, "charts/kid/templates/k.yaml", "parent"),
     ({"templates/_h.tpl": "parent", "charts/kid/templates/_h.tpl": "kid"}, "templates/k.yaml", "parent"),
     ({"templates/b_def.yaml": "b", "templates/a_def.yaml": "a"}, "templates/k.yaml", "a"),
-    ({"charts/one/templates/_h.tpl": "one", "charts/two/templates/_h.tpl": "two"}, "charts/two/templates/k.yaml", "one"),
+    ({"charts/one/templates/_h.tpl": "one", "charts/two/templates/_h.tpl": "two"}, "charts/two/templates/k.yaml",
+     "one"),
     ({"templates/deep/_h.tpl": "deep", "templates/_z.tpl": "shallow"}, "templates/k.yaml", "shallow"),
     ({"charts/kid/templates/_h.tpl": "kid-only"}, "templates/k.yaml", "kid-only"),
 ]
@@ -175,7 +178,8 @@ def test_define_precedence_across_charts(render_chart, defines, caller, expected
 
 
 def test_define_in_ordinary_template_does_not_print(render_chart):
-    manifest = render_chart({"templates/a.yaml": 'kind: T\n{% define "x" %}hidden{% enddefine %}\nv: {{ include("x", root) }}\n'})
+    manifest = render_chart(
+        {"templates/a.yaml": 'kind: T\n{% define "x" %}hidden{% enddefine %}\nv: {{ include("x", root) }}\n'})
     assert manifest.documents[0].text == "kind: T\nv: hidden"
 
 
