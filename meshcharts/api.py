@@ -8,14 +8,17 @@
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
 
 from .chart import Chart, enabled_tree, load_chart
 from .errors import ChartError
-from .manifest import Manifest, build_manifest, show_only
+from .manifest import Manifest, build_manifest, check_yaml, show_only
+from .origin import Origins
 from .values import Values, coalesce, user_values
+from .yamlio import inert
 
 DEFAULT_KUBE_VERSION = "v1.36.0"
 # Group/versions `helm template` reports without a cluster (client-go's known set).
@@ -33,6 +36,12 @@ DEFAULT_API_VERSIONS = (
     "resource.k8s.io/v1", "scheduling.k8s.io/v1", "scheduling.k8s.io/v1beta1",
     "storage.k8s.io/v1", "storage.k8s.io/v1beta1",
 )
+
+
+# Helm's rule for release names (a DNS subdomain of at most 53 characters) and Kubernetes' for
+# namespaces (a DNS label): both are printed unquoted into every object.
+RELEASE_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+NAMESPACE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
 
 @dataclass
@@ -72,8 +81,8 @@ def _engine():
     return Engine()
 
 
-def effective_user_values(options: RenderOptions) -> Values:
-    """The user's values: the profile, then ``-f`` files in order, then the ``--set`` family."""
+def value_origins(options: RenderOptions) -> Origins:
+    """The user's value sources in order: the profile, then ``-f`` files, then the ``--set`` family."""
     files: list[tuple[str | Path, str]] = []
     if options.chart is None and options.profile != "default":
         from .bundle import profile_path
@@ -81,16 +90,50 @@ def effective_user_values(options: RenderOptions) -> Values:
         files.append((path, f"profiles/{options.profile}.yaml"))
     elif options.profile != "default":
         path = Path(options.chart) / "profiles" / f"{options.profile}.yaml"
-        if not path.is_file():
-            raise ChartError(f"unknown profile {options.profile!r}", "--profile")
+        if "/" in options.profile or not path.is_file():
+            known = ["default"] + sorted(p.stem for p in (Path(options.chart) / "profiles").glob("*.yaml"))
+            raise ChartError(f"unknown profile {options.profile!r}; known profiles: {', '.join(known)}", "--profile")
         files.append((path, str(path)))
+    profiles = len(files)
     files += [(f, str(f)) for f in options.values_files]
-    return user_values(files, options.sets())
+    return Origins(files, options.sets(), profiles)
+
+
+def effective_user_values(options: RenderOptions) -> Values:
+    """The user's values: the profile, then ``-f`` files in order, then the ``--set`` family."""
+    origins = value_origins(options)
+    return user_values(origins.files, origins.sets)
+
+
+def check_release(name: str, namespace: str) -> None:
+    """Refuse a release name or namespace Helm or Kubernetes would refuse."""
+    if len(name) > 53 or not RELEASE_NAME.match(name):
+        raise ChartError(f"invalid release name {name!r}: lowercase letters, digits, '-' and '.', starting and "
+                         "ending with a letter or digit, at most 53 characters", "--name")
+    if len(namespace) > 63 or not NAMESPACE.match(namespace):
+        raise ChartError(f"invalid namespace {namespace!r}: lowercase letters, digits and '-', starting and "
+                         "ending with a letter or digit, at most 63 characters", "--namespace")
+
+
+def check_values(options: RenderOptions, tree: Chart, values: Values) -> list[str]:
+    """Helm's schema check of the coalesced values: raises :class:`~meshcharts.errors.ValuesError`
+    naming each violation, returns a warning for each user key the schema does not know.
+    The bundled chart's defaults and profiles are tested against its schema, so without ``-f``
+    or ``--set`` input there is nothing to check (and jsonschema is never imported)."""
+    if options.chart is None and not options.values_files and not options.sets():
+        return []
+    from .schema import check, has_schema
+    return check(tree, values, value_origins(options)) if has_schema(tree) else []
+
+
+def chart_of(options: RenderOptions) -> Chart:
+    """The whole chart (every child, enabled or not)."""
+    return _load(str(Path(options.chart).resolve()) if options.chart is not None else None)
 
 
 def load(options: RenderOptions) -> tuple[Chart, Values]:
     """The enabled chart tree and its coalesced values."""
-    chart = _load(str(Path(options.chart).resolve()) if options.chart is not None else None)
+    chart = chart_of(options)
     user = effective_user_values(options)
     tree = enabled_tree(chart, user)
     return tree, coalesce(tree, user)  # user values are built afresh for every call
@@ -122,22 +165,33 @@ def _check_kube_version(chart: Chart, capabilities: dict) -> None:
         _check_kube_version(child, capabilities)
 
 
-def render_options(options: RenderOptions) -> Manifest:
-    """Render with ``options``; raises :class:`~meshcharts.errors.MeshchartsError` on bad input."""
-    tree, values = load(options)
+def render_templates(options: RenderOptions, tree: Chart, values: Values) -> dict[str, str]:
+    """Each template's text by full path, for an enabled tree and its coalesced values."""
     capabilities = _capabilities(options)
     _check_kube_version(tree, capabilities)
     release = {"Name": options.name, "Namespace": options.namespace, "Service": "Helm", "Revision": 1,
                "IsInstall": True, "IsUpgrade": False}
-    rendered = _engine().render_charts(tree, values, release, capabilities)
+    return _engine().render_charts(tree, values, release, capabilities)
+
+
+def render_options(options: RenderOptions) -> Manifest:
+    """Render with ``options``; raises :class:`~meshcharts.errors.MeshchartsError` on bad input.
+    Warnings (keys the chart's schema does not know) come back in ``manifest.warnings``."""
+    check_release(options.name, options.namespace)
+    tree, values = load(options)
+    warnings = check_values(options, tree, values)
+    rendered = render_templates(options, tree, values)
     from .cache import DiskCache
     DiskCache.save_all()
     manifest = build_manifest(rendered)
+    if (options.values_files or options.sets()) and not inert(value_origins(options).values()):
+        check_yaml(manifest)  # as Helm does: a user value a template prints unquoted can break a document
     if options.show_only:
         manifest = show_only(manifest, options.show_only)
     if options.registry is not None or options.check_registry is not None:
         from . import registry
         manifest = registry.apply(manifest, values, options.registry, options.check_registry)
+    manifest.warnings = warnings
     return manifest
 
 

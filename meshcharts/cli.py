@@ -1,4 +1,4 @@
-"""The command line: ``meshcharts render|images|values|profiles``. A thin layer over :mod:`meshcharts.api`:
+"""The command line: ``meshcharts render|images|values|lint|profiles``. A thin layer over :mod:`meshcharts.api`:
 flags become one :class:`~meshcharts.api.RenderOptions`, every :class:`MeshchartsError` becomes one
 message on stderr and exit status 1, and nothing reaches stdout unless the command succeeded."""
 from __future__ import annotations
@@ -54,6 +54,11 @@ def _fail(error: MeshchartsError) -> None:
     sys.exit(1)
 
 
+def _warn(manifest: Any) -> None:
+    for warning in manifest.warnings:
+        click.echo(f"Warning: {warning}", err=True)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(package_name="meshcharts")
 def cli() -> None:
@@ -65,6 +70,7 @@ def cli() -> None:
       meshcharts render --profile demo > istio.yaml
       meshcharts render -f site.yaml --set global.hub=registry.local/istio --output-dir out/
       meshcharts values --profile auth          # the merged values templates see
+      meshcharts lint -f site.yaml              # every problem with these values, located
       meshcharts profiles                       # the named overlays
       meshcharts images --profile demo --format skopeo > images.yaml
       meshcharts render --profile demo --registry registry.local:5000/mirror \
@@ -92,6 +98,7 @@ def render(output_dir: str | None, **kw: Any) -> None:
     from .manifest import write_output_dir
     try:
         manifest = render_options(_options(kw))
+        _warn(manifest)
         if output_dir:
             for path in write_output_dir(manifest, output_dir):
                 click.echo(f"wrote {path}")
@@ -118,6 +125,7 @@ def images(fmt: str, registry: str | None, **kw: Any) -> None:
     from .registry import format_images, list_images
     try:
         manifest = render_options(_options(kw))
+        _warn(manifest)
         sys.stdout.write(format_images(list_images(manifest, registry), fmt))
     except MeshchartsError as e:
         _fail(e)
@@ -133,6 +141,25 @@ def values(**kw: Any) -> None:
         sys.stdout.write(to_yaml(effective_values(_options(kw))) + "\n")
     except MeshchartsError as e:
         _fail(e)
+
+
+@cli.command()
+@value_flags
+def lint(**kw: Any) -> None:
+    """Check values without printing a manifest: every schema violation, every key the chart's
+    schema does not know, and every value from -f/--set that no template reads (each with its
+    file:line or --set argument), plus any render error. Exit status 1 if anything is found."""
+    from .lint import lint as run_lint
+    try:
+        found = run_lint(_options(kw))
+    except MeshchartsError as e:
+        _fail(e)
+    for problem in found:
+        click.echo(f"Error: {problem}", err=True)
+    if found:
+        click.echo(f"{len(found)} problem{'s' if len(found) > 1 else ''} found", err=True)
+        sys.exit(1)
+    click.echo("no problems found")
 
 
 @cli.command()

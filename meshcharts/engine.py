@@ -135,9 +135,47 @@ class GoUndefined(jinja2.Undefined, Missing):
 
 _JINJA_RUNTIME = (LoopContext, Namespace, Macro, Cycler, Joiner)
 
+# The most characters or items one `*` may build ("x" * n): the one way a short template could
+# exhaust memory in a single step.
+MAX_REPEAT = 10_000_000
+
+
+class NotAMap(jinja2.TemplateRuntimeError):
+    """A field or index read from a value that is not a map; the value is kept so that the
+    error can name the key holding it."""
+
+    def __init__(self, message: str, value: Any):
+        super().__init__(message)
+        self.value = value
+
+
+def _check_binop(operator: str, left: Any, right: Any) -> None:
+    if operator == "*":
+        for seq, n in ((left, right), (right, left)):
+            if isinstance(seq, (str, list, tuple)) and isinstance(n, int) and len(seq) * n > MAX_REPEAT:
+                raise jinja2.TemplateRuntimeError(f"'*' would build more than {MAX_REPEAT} characters or items")
+    elif (isinstance(left, int) and isinstance(right, int) and right > 64
+          and right * max(abs(left), 2).bit_length() > 64 * 1024):
+        raise jinja2.TemplateRuntimeError("'**' would build a number of more than 64K bits")
+
 
 class HelmEnvironment(SandboxedEnvironment):
     """Sandboxed Jinja2 whose dotted lookups are Helm's: map keys, never Python attributes."""
+
+    intercepted_binops = frozenset({"*", "**"})
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        _check_binop(operator, left, right)
+        return super().call_binop(context, operator, left, right)
+
+    def unsafe_undefined(self, obj: Any, attribute: str) -> Any:
+        # Jinja's sandbox hands back a silent undefined here; a template should learn at once.
+        raise jinja2.exceptions.SecurityError(f"{type(obj).__name__}.{attribute} is a Python internal")
+
+    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805 - Jinja's signature
+        if isinstance(__obj, jinja2.Undefined):
+            raise jinja2.TemplateRuntimeError(f"{__obj._undefined_name or 'a missing value'} is not a function")
+        return super().call(__context, __obj, *args, **kwargs)
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         if type(obj) is dict or type(obj) is Scope:  # the common case first: a values map
@@ -158,7 +196,7 @@ class HelmEnvironment(SandboxedEnvironment):
             raise jinja2.TemplateRuntimeError(f"nil pointer evaluating interface {{}}.{attribute}")
         if isinstance(obj, _JINJA_RUNTIME):
             return super().getattr(obj, attribute)
-        raise jinja2.TemplateRuntimeError(f"can't evaluate field {attribute} in type {go_type(obj)}")
+        raise NotAMap(f"can't evaluate field {attribute} in type {go_type(obj)}", obj)
 
     def getitem(self, obj: Any, argument: Any) -> Any:
         if isinstance(obj, dict):
@@ -175,7 +213,7 @@ class HelmEnvironment(SandboxedEnvironment):
             raise jinja2.TemplateRuntimeError(f"nil pointer evaluating interface {{}}[{argument!r}]")
         if isinstance(obj, _JINJA_RUNTIME):
             return super().getitem(obj, argument)
-        raise jinja2.TemplateRuntimeError(f"can't index item of type {go_type(obj)}")
+        raise NotAMap(f"can't index item of type {go_type(obj)}", obj)
 
 
 def _finalize(value: Any) -> str:
@@ -191,6 +229,8 @@ def make_environment() -> HelmEnvironment:
     env.globals["include"] = _include
     env.globals["template"] = _include
     env.globals["tpl"] = _tpl
+    # Jinja's `format` is Python's `%`, which prints Python reprs; Helm's printf is the one format.
+    env.filters["format"] = funcs.printf
     return env
 
 
@@ -330,12 +370,23 @@ def _tpl(text: Any, arg: Any = None) -> str:
     state = _STATE.get()
     where = arg["Template"]["Name"] if isinstance(arg, Scope) else "tpl"
     source, defines = split_defines(go_str(text), where)
+    # Defines made inside tpl text serve that text only, as in Helm (which renders it in a clone).
+    saved = {d.name: state.defines.get(d.name) for d in defines}
     for d in defines:
-        if d.name not in state.defines:
-            state.defines[d.name] = d
+        state.defines[d.name] = d
+    if defines:
+        state.included.clear()
+    try:
+        template = state.engine.compile(source, f"{where} (tpl)", 1)
+        return _run(template, _define_context(arg))
+    finally:
+        for name, old in saved.items():
+            if old is None:
+                state.defines.pop(name, None)
+            else:
+                state.defines[name] = old
+        if defines:
             state.included.clear()
-    template = state.engine.compile(source, f"{where} (tpl)", 1)
-    return _run(template, _define_context(arg))
 
 
 class Engine:
@@ -401,12 +452,12 @@ class Engine:
                         raise
                     raise self._located(e, path) from None  # raised by a function: locate its caller
                 except Exception as e:  # any failure inside a template becomes one located message
-                    raise self._located(e, path) from None
+                    raise self._located(e, path, scope) from None
             return out
         finally:
             _STATE.reset(token)
 
-    def _located(self, error: Exception, path: str) -> TemplateError:
+    def _located(self, error: Exception, path: str, scope: Scope | None = None) -> TemplateError:
         import traceback
 
         frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename in self._template_files]
@@ -422,9 +473,34 @@ class Engine:
             message = f"not allowed in a template: {error}"
         elif isinstance(error, (jinja2.TemplateError, TemplateError)):
             message = getattr(error, "message", None) or str(error)
+            if isinstance(error, NotAMap) and scope is not None:
+                message += _holder(error.value, scope["Values"], path)
         else:
             message = f"{type(error).__name__}: {error}"
         return TemplateError(message, where, chain)
+
+
+def _holder(value: Any, values: Values, path: str) -> str:
+    """`` (pilot.resources is a string ('x'), not a map)``: the user's key holding ``value`` in
+    the values of the template at ``path``, when exactly one key holds that very object."""
+    found: list[tuple[Any, ...]] = []
+
+    def search(node: Any, at: tuple[Any, ...]) -> None:
+        items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+        for key, sub in items:
+            if sub is value:
+                found.append(at + (key,))
+            elif isinstance(sub, (dict, list)) and len(at) < 50:
+                search(sub, at + (key,))
+
+    search(values, ())
+    if len(found) != 1:
+        return ""
+    from .origin import dotted
+    from .yamlio import type_name
+    key = found[0] if found[0][:1] == ("global",) else tuple(re.findall(r"/charts/([^/]+)", path)) + found[0]
+    shown = f" ({go_str(value)[:40]!r})" if isinstance(value, str) else ""
+    return f" ({dotted(key)} is {type_name(value)}{shown}, not a map)"
 
 
 _FILES: dict[int, tuple[Chart, Files]] = {}

@@ -16,8 +16,14 @@ class MeshchartsError(Exception):
         self.details = list(details or [])
 
     def __str__(self) -> str:
-        head = f"{self.where}: {self.message}" if self.where else self.message
+        # A place may quote user input (a --set argument): keep the message on one line.
+        head = f"{printable(self.where)}: {self.message}" if self.where else self.message
         return "\n".join([head, *self.details])
+
+
+def printable(text: str) -> str:
+    """``text`` with control and other unprintable characters shown as escapes (``\\n``, ``\\x1f``)."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 class ValuesError(MeshchartsError):

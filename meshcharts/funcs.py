@@ -100,6 +100,8 @@ def go_quote(text: str) -> str:
 
 
 _VERB = re.compile(r"%([-+# 0]*)(\d+)?(?:\.(\d+))?([a-zA-Z%])")
+# The largest width or precision Go's fmt accepts (its parsenum overflow guard).
+_GO_MAX_WIDTH = 10_000_009
 
 
 def printf(fmt: str, *args: Any) -> str:
@@ -119,6 +121,8 @@ def printf(fmt: str, *args: Any) -> str:
         flags, width, prec, verb = m.groups()
         if verb == "%":
             return "%"
+        if any(n and int(n) > _GO_MAX_WIDTH for n in (width, prec)):
+            return "%!(NOVERB)"  # Go gives up on the verb rather than pad to such a width
         ok, v = next_arg()
         if not ok:
             return f"%!{verb}(MISSING)"

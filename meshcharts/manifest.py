@@ -72,6 +72,7 @@ class Document:
 class Manifest:
     """The rendered release: documents in output order and their text."""
     documents: list[Document]
+    warnings: list[str] = field(default_factory=list)   # e.g. keys the chart's values schema does not know
 
     @property
     def text(self) -> str:
@@ -126,6 +127,23 @@ def build_manifest(rendered: dict[str, str]) -> Manifest:
         docs.extend(split_documents(source, rendered[source]))
     docs.sort(key=_rank)  # stable: file path, then position in the file
     return Manifest(docs)
+
+
+def check_yaml(manifest: Manifest) -> None:
+    """Refuse a document that is not valid YAML, as Helm does ("YAML parse error on <template>"):
+    most often a value a template prints without quoting."""
+    from .errors import TemplateError, printable
+    from .yamlio import document_problem
+    count: dict[str, int] = {}
+    for doc in manifest.documents:
+        count[doc.source] = count.get(doc.source, 0) + 1
+        problem = document_problem(doc.text)
+        if problem is not None:
+            line, column, what = problem
+            shown = doc.text.split("\n")[line - 1] if line <= doc.text.count("\n") + 1 else ""
+            raise TemplateError(
+                f"YAML parse error: {what} (line {line}, column {column} of document {count[doc.source]} it "
+                "renders; a value printed without quoting?)", doc.source, [f"  {line}: {printable(shown)}"])
 
 
 def show_only(manifest: Manifest, patterns: Iterable[str]) -> Manifest:

@@ -37,7 +37,7 @@ _PATH = rf"{_PATH_COMPONENT}(?:/{_PATH_COMPONENT})*"
 _DOMAIN_COMPONENT = r"(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])"
 _HOST = rf"(?:{_DOMAIN_COMPONENT}(?:\.{_DOMAIN_COMPONENT})*|\[[0-9a-fA-F:.]+\])"
 _DOMAIN = rf"{_HOST}(?::[0-9]+)?"
-_TAG = r"[\w][\w.-]{0,127}"
+_TAG = r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}"
 _DIGEST = r"[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}"
 _REFERENCE = re.compile(rf"(?P<name>(?:{_DOMAIN}/)?{_PATH})(?::(?P<tag>{_TAG}))?(?:@(?P<digest>{_DIGEST}))?")
 _REGISTRY = re.compile(rf"(?P<host>{_DOMAIN})(?:/(?P<prefix>{_PATH}))?")
@@ -278,12 +278,11 @@ def _embedded(text: str) -> Iterator[tuple[int, int, str, ImageRef]]:
                 yield from _candidate(token.group(), base, strict)
 
 
-def _whole_value(key: str, value: str) -> str | None:
+def _whole_value(key: str, value: str) -> tuple[str, ImageRef] | None:
     """A ConfigMap value that is itself an image under an image-named key (``proxyImage: x:1``)."""
     whole = value.strip()
-    if _IMAGE_KEY.fullmatch(key) and parse_image(whole) is not None and (key == "image" or _tagged(whole)):
-        return whole
-    return None
+    ref = parse_image(whole) if _IMAGE_KEY.fullmatch(key) else None
+    return (whole, ref) if ref is not None and (key == "image" or _tagged(whole)) else None
 
 
 def _rewrite_embedded(text: str, mirrors: dict[str, str]) -> str:
@@ -331,7 +330,7 @@ def scan(doc: Document) -> Scan:
             use = Use(owner.source, owner.kind, owner.namespace, owner.name, key=key)
             whole = _whole_value(key, value)
             if whole is not None:
-                result.found.append(Found(whole, parse_image(whole), use))  # type: ignore[arg-type]
+                result.found.append(Found(*whole, use))
             else:
                 result.found.extend(Found(written, ref, use) for _, _, written, ref in _embedded(value))
     return result
@@ -464,7 +463,7 @@ def _edit_object(obj: Any, mirrors: dict[str, str], secrets: list[str]) -> None:
         for key, value in list(_config_maps(item)):
             whole = _whole_value(key, value)
             if whole is not None:
-                data[key] = value.replace(whole, mirrors.get(whole, whole), 1)
+                data[key] = value.replace(whole[0], mirrors.get(whole[0], whole[0]), 1)
             else:
                 data[key] = _rewrite_embedded(value, mirrors)
 
@@ -513,7 +512,7 @@ def relocate(manifest: Manifest, registry: str, secrets: list[str], flag: str = 
     scans = [scan(doc) for doc in manifest.documents]
     mirror_of = {image.ref: str(image.mirror) for image in _collect(scans, registry, flag)}
     mirrors = {f.written: mirror_of[f.ref] for s in scans for f in s.found if mirror_of[f.ref] != f.written}
-    return Manifest([_relocate(s, mirrors, secrets) for s in scans])
+    return Manifest([_relocate(s, mirrors, secrets) for s in scans], manifest.warnings)
 
 
 def check_registry(manifest: Manifest, registry: str, secrets: list[str], flag: str = "--check-registry") -> None:

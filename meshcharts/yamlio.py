@@ -251,7 +251,29 @@ def document_problem(text: str) -> tuple[int, int, str] | None:
         mark = e.problem_mark or e.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         return line, column, e.problem or e.context or "invalid YAML"
+    except yaml.reader.ReaderError as e:  # a character YAML does not allow in a stream
+        before = text[:e.position]
+        return before.count("\n") + 1, e.position - before.rfind("\n"), f"{e.reason} (#x{e.character:04x})" \
+            if isinstance(e.character, int) else e.reason
     return None
+
+
+# Text that stays one plain scalar wherever a template prints it (bare, inside quotes, as a key,
+# in a block, next to other text): names, registries, tags, quantities, paths. No indicator can
+# start it, no quote, space, `#`, `: `, flow bracket or comma can appear, and a colon is never last.
+_INERT_TEXT = re.compile(r"[A-Za-z0-9_/][A-Za-z0-9_./@+=~-]*(?::[A-Za-z0-9_./@+=~-]+)*")
+
+
+def inert(value: Any) -> bool:
+    """Whether every string in ``value`` (map keys included) is inert text (see above): such
+    values cannot break the YAML a template prints them into."""
+    if isinstance(value, str):
+        return not value or _INERT_TEXT.fullmatch(value) is not None
+    if isinstance(value, dict):
+        return all(inert(k) and inert(v) for k, v in value.items())
+    if isinstance(value, list):
+        return all(inert(v) for v in value)
+    return True
 
 
 def key_position(text: str, path: tuple[str | int, ...]) -> tuple[int, int] | None:

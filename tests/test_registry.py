@@ -173,7 +173,8 @@ def test_registry_moves_every_image_and_adds_secrets_to_every_pod():
     assert (f'image: [[ annotation .ObjectMeta `sidecar.istio.io/proxyImage`  "{MIRROR}/istio/proxyv2:1.0.6"  ]]'
             in template)
     assert "docker.io" not in moved.text
-    assert [(d.source, d.kind, d.name) for d in moved.documents] == [(d.source, d.kind, d.name) for d in plain.documents]
+    assert [(d.source, d.kind, d.name) for d in moved.documents] == [
+        (d.source, d.kind, d.name) for d in plain.documents]
 
 
 def test_registry_changes_only_image_references_and_secret_lines():
@@ -421,8 +422,9 @@ def test_two_images_that_would_share_a_mirror_are_an_error(make_chart):
         assert result.exit_code == 1 and result.stdout == ""
         assert result.stderr.startswith("Error: --registry: 1 mirror reference(s) would hold two different images")
         assert f"  {MIRROR}/istio/pilot:1.0.6 would receive:" in result.stderr
-        assert "    docker.io/istio/pilot:1.0.6 (used by parent/templates/pods.yaml: Pod a, container a)" in result.stderr
-        assert "    quay.io/istio/pilot:1.0.6 (used by parent/templates/pods.yaml: Pod a, container b)" in result.stderr
+        for source, container in (("docker.io", "a"), ("quay.io", "b")):
+            assert (f"    {source}/istio/pilot:1.0.6 (used by parent/templates/pods.yaml: Pod a, container {container})"
+                    in result.stderr)
     assert run("images", "--chart", str(chart)).exit_code == 0  # listing alone is fine
 
 
@@ -451,11 +453,24 @@ def test_a_bad_image_is_named(make_chart, container, message):
 @pytest.mark.parametrize(("setting", "where", "message"), [
     ("global.imagePullSecrets=regcred", "global.imagePullSecrets", "must be a list of secret names, not a string"),
     ("global.imagePullSecrets={Bad_Name}", "global.imagePullSecrets[0]", "'Bad_Name' is not a secret name"),
-])
-def test_bad_pull_secrets_are_named(setting, where, message):
-    result = run("render", "--profile", "demo", "--set", setting, "--registry", MIRROR)
-    assert result.exit_code == 1 and result.stdout == ""
-    assert result.stderr.startswith(f"Error: {where}: {message}")
+    ("global.imagePullSecrets[0].name=1", "global.imagePullSecrets[0]", "1 is not a secret name"),
+], ids=["not-a-list", "bad-name", "map-without-a-string-name"])
+def test_bad_pull_secrets_are_named(make_chart, setting, where, message):
+    chart = make_chart({"templates/pod.yaml": """
+        apiVersion: v1
+        kind: Pod
+        metadata:
+          name: p
+        spec:
+          containers:
+          - name: c
+            image: nginx
+        """})
+    assert run("render", "--chart", str(chart), "--set", setting).exit_code == 0  # only the flags read it
+    for flag in ("--registry", "--check-registry"):
+        result = run("render", "--chart", str(chart), "--set", setting, flag, MIRROR)
+        assert result.exit_code == 1 and result.stdout == ""
+        assert result.stderr.startswith(f"Error: {where}: {message}")
 
 
 def test_pull_secret_maps_are_accepted(make_chart):
@@ -474,3 +489,4 @@ def test_pull_secret_maps_are_accepted(make_chart):
     moved = render(chart=str(chart), registry=MIRROR, check_registry=MIRROR)
     assert moved.documents[0].object["spec"]["imagePullSecrets"] == [{"name": "regcred"}]
     assert moved.documents[0].object["spec"]["containers"][0]["image"] == f"{MIRROR}/library/nginx:latest"
+

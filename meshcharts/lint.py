@@ -1,0 +1,156 @@
+"""``meshcharts lint``: everything wrong with a set of values at once, each finding located.
+
+- schema violations (all of them; a render stops at the first report);
+- keys the chart's schema does not know (a render only warns about them);
+- values from ``-f`` files and ``--set`` flags that no template reads: typos inside maps that
+  take any key, keys of a disabled child chart, keys a chart no longer uses. They are found by
+  rendering once with maps that note every key a template looks up or walks through, so only
+  the lint run pays for the bookkeeping. Profile keys are the chart's, not the user's, and are
+  not reported.
+"""
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+from .chart import Chart
+from .errors import MeshchartsError
+from .origin import KeyPath, Origins, dotted
+from .schema import Problem, has_schema, unknown_keys, violations
+from .values import Values
+
+
+def lint(options: Any) -> list[Problem | str]:
+    """The findings for ``options`` (a :class:`~meshcharts.api.RenderOptions`), in the order
+    above. Inputs that cannot be read at all (a missing file, a broken ``--set``) still raise."""
+    from . import api
+    from .manifest import build_manifest, check_yaml
+
+    api.check_release(options.name, options.namespace)
+    tree, values = api.load(options)
+    origins = api.value_origins(options)
+    found: list[Problem | str] = []
+    unknown: list[Problem] = []
+    if has_schema(tree):
+        found += violations(tree, values, origins)
+        unknown = unknown_keys(tree, values, origins)
+        found += unknown
+    seen: set[KeyPath] = set()
+    try:
+        rendered = api.render_templates(options, tree, _recording(values, tree, (), seen))
+        check_yaml(build_manifest(rendered))
+    except MeshchartsError as e:  # what a render would stop with; what it had read so far is incomplete
+        return found + [str(e)]
+    found += _unread(origins, api.chart_of(options), tree, seen, [p.path for p in unknown])
+    return found
+
+
+# --- values no template reads ----------------------------------------------------------------
+
+class _Recording(dict):
+    """A values map noting each key a template looks up, tests or walks through."""
+    __slots__ = ("path", "seen")
+    path: KeyPath
+    seen: set[KeyPath]
+
+    def _note(self, key: Any) -> None:
+        self.seen.add(self.path + (key,))
+
+    def _note_all(self) -> None:
+        self.seen.update(self.path + (k,) for k in dict.keys(self))
+
+    def __getitem__(self, key: Any) -> Any:
+        self._note(key)
+        return dict.__getitem__(self, key)
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        self._note(key)
+        return dict.get(self, key, default)
+
+    def __contains__(self, key: object) -> bool:
+        self._note(key)
+        return dict.__contains__(self, key)
+
+    def __iter__(self) -> Iterator[Any]:
+        self._note_all()
+        return dict.__iter__(self)
+
+    def keys(self) -> Any:
+        self._note_all()
+        return dict.keys(self)
+
+    def values(self) -> Any:
+        self._note_all()
+        return dict.values(self)
+
+    def items(self) -> Any:
+        self._note_all()
+        return dict.items(self)
+
+
+def _recording(values: Values, chart: Chart, path: KeyPath, seen: set[KeyPath]) -> _Recording:
+    """``values`` as recording maps; a child's section is named by the child's key, and a
+    child's copy of ``global`` by the parent's ``global`` (that is the key the user sets)."""
+    children = {c.name: c for c in chart.children}
+    out = _Recording()
+    out.path, out.seen = path, seen
+    for key, value in values.items():
+        if key in children and isinstance(value, dict):
+            value = _recording(value, children[key], path + (key,), seen)
+        elif isinstance(value, dict):
+            value = _plain_recording(value, ("global",) if key == "global" else path + (key,), seen)
+        dict.__setitem__(out, key, value)
+    return out
+
+
+def _plain_recording(values: Values, path: KeyPath, seen: set[KeyPath]) -> _Recording:
+    out = _Recording()
+    out.path, out.seen = path, seen
+    for key, value in values.items():
+        dict.__setitem__(out, key, _plain_recording(value, path + (key,), seen) if isinstance(value, dict) else value)
+    return out
+
+
+def _leaves(values: Any, path: KeyPath = ()) -> Iterator[KeyPath]:
+    """Paths to every value that is not a non-empty map (lists count as one value)."""
+    if isinstance(values, dict) and values:
+        for key, value in values.items():
+            yield from _leaves(value, path + (key,))
+    elif path:
+        yield path
+
+
+def _conditions(chart: Chart, prefix: KeyPath = ()) -> Iterator[KeyPath]:
+    """Keys the loader reads to enable children: ``condition`` paths and ``tags``."""
+    for dep in chart.dependencies:
+        for condition in (dep.condition or "").split(","):
+            if condition.strip():
+                yield prefix + tuple(condition.strip().split("."))
+        for tag in dep.tags:
+            yield ("tags", tag)
+    for child in chart.children:
+        yield from _conditions(child, prefix + (child.name,))
+
+
+def _unread(origins: Origins, whole: Chart, enabled: Chart, seen: set[KeyPath],
+            reported: list[KeyPath]) -> list[Problem]:
+    read = seen | set(_conditions(whole))
+    disabled = _disabled(whole, enabled, ())
+    found = []
+    for path in _leaves(origins.values(with_profiles=False)):
+        if path in read or any(path[:len(r)] == r for r in reported):
+            continue
+        off = next((d for d in disabled if path[:len(d)] == d), None)
+        why = f" (chart {dotted(off)} is disabled)" if off else ""
+        found.append(Problem(path, f"no template reads this value{why}", origins.where(path)))
+    return found
+
+
+def _disabled(whole: Chart, enabled: Chart, prefix: KeyPath) -> list[KeyPath]:
+    kept = {c.name: c for c in enabled.children}
+    out = []
+    for child in whole.children:
+        if child.name in kept:
+            out += _disabled(child, kept[child.name], prefix + (child.name,))
+        else:
+            out.append(prefix + (child.name,))
+    return out

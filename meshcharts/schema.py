@@ -1,0 +1,215 @@
+"""Values against a chart's ``values.schema.json`` (jsonschema's one home in meshcharts), and the
+keys a schema does not know.
+
+As in Helm, every chart of the enabled tree that ships a schema validates its coalesced values
+(a child chart its own section), on every render. jsonschema itself is imported only when there
+is something to validate and no earlier run already found these exact values valid.
+
+Unknown keys: a map whose schema lists ``properties`` and says nothing about
+``additionalProperties`` (or ``patternProperties``, or a combinator) is closed for this check. A
+user key it does not list still renders, as JSON Schema and Helm allow, but ``render`` warns and
+``lint`` fails, naming the closest known key. Maps that take any key say
+``"additionalProperties": true`` (or give the schema of every extra entry).
+"""
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any, Iterator
+
+from .chart import Chart
+from .errors import ChartError, ValuesError
+from .origin import KeyPath, Origins, dotted, holds
+from .values import Values
+from .yamlio import type_name
+
+# Keywords that let a map take keys its `properties` do not list.
+_OPENING = ("additionalProperties", "patternProperties", "unevaluatedProperties", "allOf", "anyOf", "oneOf",
+            "if", "not", "dependencies", "dependentSchemas", "$ref")
+_JSON_TYPES = {"object": "a map", "array": "a list", "string": "a string", "integer": "a whole number",
+               "number": "a number", "boolean": "a boolean (true/false)", "null": "null"}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One finding about a value: its key path, what is wrong, and where the value came from."""
+    path: KeyPath
+    message: str
+    where: str | None = None   # file:line:column or the --set argument; None for chart defaults
+
+    def __str__(self) -> str:
+        head = f"{self.where}: " if self.where else ""
+        return f"{head}{dotted(self.path)}: {self.message}"
+
+
+def has_schema(tree: Chart) -> bool:
+    return tree.schema is not None or any(has_schema(c) for c in tree.children)
+
+
+def check(tree: Chart, values: Values, origins: Origins) -> list[str]:
+    """What every render does: raise :class:`ValuesError` listing each schema violation, and
+    return a warning for each user key no schema knows."""
+    problems = violations(tree, values, origins)
+    if problems:
+        first, *rest = problems
+        raise ValuesError(f"{dotted(first.path)}: {first.message} (values.schema.json)", first.where,
+                          [f"  {p}" for p in rest])
+    return [f"{p}" for p in unknown_keys(tree, values, origins)]
+
+
+# --- schema violations ---------------------------------------------------------------------
+
+def violations(tree: Chart, values: Values, origins: Origins | None = None) -> list[Problem]:
+    """Every schema violation in the enabled chart tree, parent first, each located."""
+    found: list[Problem] = []
+    for chart, section, prefix in _sections(tree, values, ()):
+        if chart.schema is None or _known_valid(chart, section):
+            continue
+        errors = sorted(_validator(chart).iter_errors(section), key=lambda e: [str(p) for p in e.absolute_path])
+        for error in errors:
+            path = _user_path(prefix + tuple(error.absolute_path))
+            found.append(Problem(path, _message(error), origins.where(path) if origins else None))
+        if not errors:
+            _remember_valid(chart, section)
+    return found
+
+
+def _sections(chart: Chart, values: Values, prefix: KeyPath) -> Iterator[tuple[Chart, Values, KeyPath]]:
+    yield chart, values, prefix
+    for child in chart.children:
+        section = values.get(child.name)
+        yield from _sections(child, section if isinstance(section, dict) else {}, prefix + (child.name,))
+
+
+def _user_path(path: KeyPath) -> KeyPath:
+    """A child's copy of ``global`` comes from the parent's: name the key the user sets."""
+    return path[path.index("global"):] if "global" in path else path
+
+
+_VALIDATORS: dict[int, tuple[dict, Any]] = {}
+
+
+def _validator(chart: Chart) -> Any:
+    """The compiled validator of a chart's schema (once per schema per process)."""
+    entry = _VALIDATORS.get(id(chart.schema))
+    if entry is not None and entry[0] is chart.schema:
+        return entry[1]
+    import jsonschema
+    cls = jsonschema.validators.validator_for(chart.schema, default=jsonschema.Draft7Validator)
+    try:
+        cls.check_schema(chart.schema)
+    except jsonschema.SchemaError as e:
+        raise ChartError(f"invalid values schema: {e.message}", f"{chart.directory}/values.schema.json") from None
+    validator = cls(chart.schema)
+    _VALIDATORS[id(chart.schema)] = (chart.schema, validator)
+    return validator
+
+
+def _message(error: Any) -> str:
+    """A violation in the user's words: what was expected and what was given."""
+    value = error.instance
+    if error.validator == "type":
+        wanted = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
+        expected = " or ".join(_JSON_TYPES.get(t, t) for t in wanted)
+        shown = _shown(value)
+        return f"expected {expected}, got {type_name(value)}{f' ({shown})' if shown else ''}"
+    if error.validator == "enum":
+        return f"{_shown(value) or type_name(value)} is not one of: {', '.join(map(str, error.validator_value))}"
+    if error.validator == "additionalProperties" and error.validator_value is False:
+        known = list((error.schema.get("properties") or {}))
+        extra = sorted(set(value) - set(known)) if isinstance(value, dict) else []
+        hints = [f"{k}{_suggestion(k, known)}" for k in extra]
+        return f"unknown key{'s' if len(hints) > 1 else ''} {', '.join(hints)} (this map takes no other keys)"
+    return error.message
+
+
+def _shown(value: Any) -> str:
+    """A scalar as JSON, shortened; nothing for maps and lists."""
+    if isinstance(value, (dict, list)):
+        return ""
+    text = json.dumps(value, ensure_ascii=False)
+    return f"{text[:60]}..." if len(text) > 60 else text
+
+
+# A render that repeats with the same values (a pipeline, a watch loop) skips jsonschema: a
+# verdict of "valid" is kept on disk under the exact schema and values it was found for.
+_SCHEMA_DIGESTS: dict[int, tuple[dict, str]] = {}
+
+
+def _verdict_key(chart: Chart, values: Values) -> str:
+    entry = _SCHEMA_DIGESTS.get(id(chart.schema))
+    if entry is None or entry[0] is not chart.schema:
+        digest = hashlib.blake2b(json.dumps(chart.schema, sort_keys=True).encode(), digest_size=16).hexdigest()
+        entry = _SCHEMA_DIGESTS[id(chart.schema)] = (chart.schema, digest)  # type: ignore[assignment]
+    values_digest = hashlib.blake2b(repr(values).encode("utf-8", "surrogatepass"), digest_size=20).hexdigest()
+    return f"valid:{entry[1]}:{values_digest}"
+
+
+def _known_valid(chart: Chart, values: Values) -> bool:
+    from .cache import DiskCache
+    return DiskCache.named("schema").get(_verdict_key(chart, values)) is True
+
+
+def _remember_valid(chart: Chart, values: Values) -> None:
+    from .cache import DiskCache
+    DiskCache.named("schema").put(_verdict_key(chart, values), True)
+
+
+# --- keys the schema does not know ------------------------------------------------------------
+
+def unknown_keys(tree: Chart, values: Values, origins: Origins) -> list[Problem]:
+    """Keys some user source sets that the schema of their chart does not list (see the module
+    docstring for when a map counts as closed)."""
+    user = origins.values()
+    found: list[Problem] = []
+    for chart, section, prefix in _sections(tree, values, ()):
+        if chart.schema is None:
+            continue
+        for path, known in _unknown(section, chart.schema, chart.schema, prefix):
+            if "global" in path[1:]:
+                continue  # a child's copy of the parent's globals: the parent's schema judges them
+            if holds(user, path):
+                found.append(Problem(path, f"unknown key{_suggestion(path[-1], known)}", origins.where(path)))
+    return found
+
+
+def _unknown(value: Any, schema: Any, root: dict, path: KeyPath) -> Iterator[tuple[KeyPath, list[str]]]:
+    schema = _resolve(schema, root)
+    if not isinstance(value, dict) or not isinstance(schema, dict):
+        return
+    properties = schema.get("properties")
+    extra = schema.get("additionalProperties")
+    closed = isinstance(properties, dict) and not any(k in schema for k in _OPENING)
+    for key, sub in value.items():
+        if isinstance(properties, dict) and key in properties:
+            yield from _unknown(sub, properties[key], root, path + (key,))
+        elif isinstance(extra, dict) and not any(k in schema for k in _OPENING if k != "additionalProperties"):
+            yield from _unknown(sub, extra, root, path + (key,))
+        elif closed:
+            yield path + (key,), sorted(properties)
+
+
+def _resolve(schema: Any, root: dict) -> Any:
+    """Follow local ``$ref``s (``#/definitions/x``); anything else stays as it is (and so open)."""
+    seen = 0
+    while isinstance(schema, dict) and isinstance(schema.get("$ref"), str) and schema["$ref"].startswith("#"):
+        node: Any = root
+        for part in schema["$ref"][1:].split("/")[1:]:
+            part = part.replace("~1", "/").replace("~0", "~")
+            node = node.get(part) if isinstance(node, dict) else None
+        seen += 1
+        if node is None or seen > 32:
+            return None
+        schema = node
+    return schema
+
+
+def _suggestion(key: Any, known: list[str]) -> str:
+    """`` (did you mean replicaCount?)`` for the closest known key, or nothing."""
+    if not isinstance(key, str) or not known:
+        return ""
+    folded = [k for k in known if k.lower() == key.lower()]
+    close = folded or difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+    return f" (did you mean {close[0]}?)" if close else ""
