@@ -14,7 +14,7 @@ import re
 from typing import Any
 
 from .errors import TemplateError
-from .yamlio import Int64, format_number, load_values_text, to_yaml
+from .yamlio import Int64, format_number, value_kind, load_values_text, to_yaml
 
 
 class Missing:
@@ -59,22 +59,16 @@ def go_str(value: Any, nil: str = "") -> str:
     return str(value)
 
 
+_GO_TYPES = {"bool": "bool", "int64": "int64", "number": "float64", "string": "string",
+             "list": "[]interface {}", "map": "map[string]interface {}"}
+
+
 def go_type(value: Any) -> str:
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, Int64):
-        return "int64"
-    if isinstance(value, int):
-        return "float64"
-    if isinstance(value, float):
-        return "float64"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, (list, tuple)):
-        return "[]interface {}"
-    if isinstance(value, dict):
-        return "map[string]interface {}"
-    return "<nil>" if is_nil(value) else type(value).__name__
+    """A value's type as Go names it in template errors (values-file numbers are float64)."""
+    if is_nil(value):
+        return "<nil>"
+    kind = value_kind(value)
+    return _GO_TYPES.get(kind, kind)
 
 
 def go_quote(text: str) -> str:

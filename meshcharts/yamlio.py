@@ -197,10 +197,11 @@ def load_values_text(text: str, where: str) -> dict:
     return _cached("values:", text, lambda: _load_values_text(text, where))
 
 
-def _load_values_text(text: str, where: str) -> dict:
+def _parse_all(text: str, where: str) -> list[Any]:
+    """Every YAML document in ``text``; a syntax error names ``where:line:column``."""
     yaml = _yaml()
     try:
-        docs = [d for d in yaml.load_all(text, Loader=yaml.GoYamlLoader)]
+        return list(yaml.load_all(text, Loader=yaml.GoYamlLoader))
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         loc = f"{where}:{mark.line + 1}:{mark.column + 1}" if mark else where
@@ -208,8 +209,11 @@ def _load_values_text(text: str, where: str) -> dict:
         raise ValuesError(f"invalid YAML: {problem}", loc) from None
     except yaml.YAMLError as e:
         raise ValuesError(f"invalid YAML: {e}", where) from None
+
+
+def _load_values_text(text: str, where: str) -> dict:
     merged: dict = {}
-    for doc in docs:  # several documents merge, later ones winning (Helm 4)
+    for doc in _parse_all(text, where):  # several documents merge, later ones winning (Helm 4)
         if doc is None:
             continue
         if not isinstance(doc, dict):
@@ -225,13 +229,10 @@ def load_data(text: str, where: str) -> Any:
 
 
 def _load_data(text: str, where: str) -> Any:
-    yaml = _yaml()
-    try:
-        return _normalize(yaml.load(text, Loader=yaml.GoYamlLoader), where)
-    except yaml.MarkedYAMLError as e:
-        mark = e.problem_mark or e.context_mark
-        loc = f"{where}:{mark.line + 1}:{mark.column + 1}" if mark else where
-        raise ValuesError(f"invalid YAML: {e.problem or e.context}", loc) from None
+    docs = _parse_all(text, where)
+    if len(docs) > 1:
+        raise ValuesError("expected one YAML document, found several", where)
+    return _normalize(docs[0], where) if docs else None
 
 
 def parse_document(text: str) -> Any:
@@ -303,20 +304,34 @@ def key_position(text: str, path: tuple[str | int, ...]) -> tuple[int, int] | No
     return found
 
 
-def type_name(value: Any) -> str:
+def value_kind(value: Any) -> str:
+    """The kind of a values datum: null, bool, int64 (typed on the command line), number,
+    string, list, map, or the Python type's name for anything else."""
     if value is None:
         return "null"
     if isinstance(value, bool):
-        return "a boolean"
+        return "bool"
+    if isinstance(value, Int64):
+        return "int64"
     if isinstance(value, (int, float)):
-        return "a number"
+        return "number"
     if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "a list"
+        return "string"
+    if isinstance(value, (list, tuple)):
+        return "list"
     if isinstance(value, dict):
-        return "a map"
+        return "map"
     return type(value).__name__
+
+
+_KIND_NAMES = {"null": "null", "bool": "a boolean", "int64": "a number", "number": "a number",
+               "string": "a string", "list": "a list", "map": "a map"}
+
+
+def type_name(value: Any) -> str:
+    """A value's type in words, for messages (``a string``, ``a map``)."""
+    kind = value_kind(value)
+    return _KIND_NAMES.get(kind, kind)
 
 
 # --- numbers -------------------------------------------------------------------------------
