@@ -133,10 +133,18 @@ def chart_of(options: RenderOptions) -> Chart:
 
 def load(options: RenderOptions) -> tuple[Chart, Values]:
     """The enabled chart tree and its coalesced values."""
+    tree, values, _ = _load_values(options)
+    return tree, values
+
+
+def _load_values(options: RenderOptions) -> tuple[Chart, Values, bool]:
+    """The enabled tree, its coalesced values, and whether every user value is inert text
+    (then no template can print one into broken YAML)."""
     chart = chart_of(options)
     user = effective_user_values(options)
+    user_inert = not (options.values_files or options.sets()) or inert(user)
     tree = enabled_tree(chart, user)
-    return tree, coalesce(tree, user)  # user values are built afresh for every call
+    return tree, coalesce(tree, user), user_inert  # user values are built afresh for every call
 
 
 def effective_values(options: RenderOptions) -> Values:
@@ -178,13 +186,13 @@ def render_options(options: RenderOptions) -> Manifest:
     """Render with ``options``; raises :class:`~meshcharts.errors.MeshchartsError` on bad input.
     Warnings (keys the chart's schema does not know) come back in ``manifest.warnings``."""
     check_release(options.name, options.namespace)
-    tree, values = load(options)
+    tree, values, user_inert = _load_values(options)
     warnings = check_values(options, tree, values)
     rendered = render_templates(options, tree, values)
     from .cache import DiskCache
     DiskCache.save_all()
     manifest = build_manifest(rendered)
-    if (options.values_files or options.sets()) and not inert(value_origins(options).values()):
+    if not user_inert:
         check_yaml(manifest)  # as Helm does: a user value a template prints unquoted can break a document
     if options.show_only:
         manifest = show_only(manifest, options.show_only)

@@ -71,8 +71,13 @@ def go_type(value: Any) -> str:
     return _GO_TYPES.get(kind, kind)
 
 
+_NEEDS_ESCAPE = re.compile(r'[^\x20-\x7e]|["\\]')
+
+
 def go_quote(text: str) -> str:
     """Go's ``%q``: double quotes, backslash escapes, printable Unicode kept."""
+    if _NEEDS_ESCAPE.search(text) is None:  # printable ASCII without quotes: nothing to escape
+        return f'"{text}"'
     out = ['"']
     for ch in text:
         if ch == '"':
@@ -235,7 +240,7 @@ def to_int(value: Any) -> int:
 
 
 def to_yaml_filter(value: Any) -> str:
-    return "null" if is_nil(value) else to_yaml(_plain(value))
+    return "null" if is_nil(value) else to_yaml(value, _plain)
 
 
 def _go_json(value: Any) -> Any:

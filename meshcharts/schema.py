@@ -21,7 +21,7 @@ from typing import Any, Iterator
 
 from .chart import Chart
 from .errors import ChartError, ValuesError
-from .origin import KeyPath, Origins, dotted, holds
+from .origin import KeyPath, Origins, dotted
 from .values import Values
 from .yamlio import type_name
 
@@ -164,31 +164,40 @@ def unknown_keys(tree: Chart, values: Values, origins: Origins) -> list[Problem]
     docstring for when a map counts as closed)."""
     user = origins.values()
     found: list[Problem] = []
-    for chart, section, prefix in _sections(tree, values, ()):
+    # Only what the user sets can be unknown (the chart's defaults are its own), so walk those.
+    for chart, section, prefix in _sections(tree, user, ()):
         if chart.schema is None:
             continue
         for path, known in _unknown(section, chart.schema, chart.schema, prefix):
             if "global" in path[1:]:
                 continue  # a child's copy of the parent's globals: the parent's schema judges them
-            if holds(user, path):
-                found.append(Problem(path, f"unknown key{_suggestion(path[-1], known)}", origins.where(path)))
+            found.append(Problem(path, f"unknown key{_suggestion(path[-1], known)}", origins.where(path)))
     return found
 
 
-def _unknown(value: Any, schema: Any, root: dict, path: KeyPath) -> Iterator[tuple[KeyPath, list[str]]]:
-    schema = _resolve(schema, root)
-    if not isinstance(value, dict) or not isinstance(schema, dict):
-        return
-    properties = schema.get("properties")
-    extra = schema.get("additionalProperties")
-    closed = isinstance(properties, dict) and not any(k in schema for k in _OPENING)
-    for key, sub in value.items():
-        if isinstance(properties, dict) and key in properties:
-            yield from _unknown(sub, properties[key], root, path + (key,))
-        elif isinstance(extra, dict) and not any(k in schema for k in _OPENING if k != "additionalProperties"):
-            yield from _unknown(sub, extra, root, path + (key,))
-        elif closed:
-            yield path + (key,), sorted(properties)
+def _unknown(value: Any, schema: Any, root: dict, path: KeyPath) -> list[tuple[KeyPath, list[str]]]:
+    found: list[tuple[KeyPath, list[str]]] = []
+
+    # Plain recursion into a list, not chained generators: user values can hold hundreds of gateways.
+    def visit(value: Any, schema: Any, path: KeyPath) -> None:
+        schema = _resolve(schema, root)
+        if not isinstance(value, dict) or not isinstance(schema, dict):
+            return
+        properties = schema.get("properties")
+        extra = schema.get("additionalProperties")
+        opening = [k for k in _OPENING if k in schema]
+        closed = isinstance(properties, dict) and not opening
+        extra_applies = isinstance(extra, dict) and all(k == "additionalProperties" for k in opening)
+        for key, sub in value.items():
+            if isinstance(properties, dict) and key in properties:
+                visit(sub, properties[key], path + (key,))
+            elif extra_applies:
+                visit(sub, extra, path + (key,))
+            elif closed:
+                found.append((path + (key,), sorted(properties)))
+
+    visit(value, schema, path)
+    return found
 
 
 def _resolve(schema: Any, root: dict) -> Any:

@@ -262,19 +262,31 @@ def document_problem(text: str) -> tuple[int, int, str] | None:
 # Text that stays one plain scalar wherever a template prints it (bare, inside quotes, as a key,
 # in a block, next to other text): names, registries, tags, quantities, paths. No indicator can
 # start it, no quote, space, `#`, `: `, flow bracket or comma can appear, and a colon is never last.
-_INERT_TEXT = re.compile(r"[A-Za-z0-9_/][A-Za-z0-9_./@+=~-]*(?::[A-Za-z0-9_./@+=~-]+)*")
+_INERT_TEXT = r"[A-Za-z0-9_/][A-Za-z0-9_./@+=~-]*(?::[A-Za-z0-9_./@+=~-]+)*"
+_INERT_LINES = re.compile(rf"(?:{_INERT_TEXT})?(?:\n(?:{_INERT_TEXT})?)*")
 
 
 def inert(value: Any) -> bool:
     """Whether every string in ``value`` (map keys included) is inert text (see above): such
     values cannot break the YAML a template prints them into."""
-    if isinstance(value, str):
-        return not value or _INERT_TEXT.fullmatch(value) is not None
-    if isinstance(value, dict):
-        return all(inert(k) and inert(v) for k, v in value.items())
-    if isinstance(value, list):
-        return all(inert(v) for v in value)
-    return True
+    texts: list[str] = []
+    stack = [value]
+    while stack:  # iterative: values files can be large (hundreds of gateways)
+        v = stack.pop()
+        if isinstance(v, str):
+            texts.append(v)
+        elif isinstance(v, dict):
+            texts.extend(v)  # keys are strings once values are read
+            stack.extend(v.values())
+        elif isinstance(v, list):
+            stack.extend(v)
+    # One regex pass over all of them, a line each (an empty string is inert too); a text that
+    # holds a line break itself shows up as one line too many.
+    try:
+        joined = "\n".join(texts)
+    except TypeError:  # a non-string key: judge its text form
+        joined = "\n".join(t if isinstance(t, str) else go_key(t) for t in texts)
+    return joined.count("\n") == max(len(texts) - 1, 0) and _INERT_LINES.fullmatch(joined) is not None
 
 
 def key_position(text: str, path: tuple[str | int, ...]) -> tuple[int, int] | None:
@@ -435,6 +447,18 @@ def _v2_key_less(a: str, b: str) -> int:
 
 
 _v2_key = functools.cmp_to_key(_v2_key_less)
+# Keys of ASCII letters, '.', '-' and '/' only: there yaml.v2's order is plain code-point order
+# (no digit runs, and every such non-letter sorts below every letter either way).
+_PLAIN_ORDER_KEYS = re.compile(r"[A-Za-z./\n-]*")
+
+
+def v2_sorted(mapping: dict) -> list:
+    """The keys of ``mapping`` in yaml.v2's order."""
+    keys = list(mapping)
+    if all(type(k) is str for k in keys) and _PLAIN_ORDER_KEYS.fullmatch("\n".join(keys)):
+        keys.sort()
+        return keys
+    return sorted(keys, key=lambda k: _v2_key(k if type(k) is str else go_key(k)))
 
 # Strings yaml.v2 would read back as something else, so it double-quotes them.
 _AMBIGUOUS = re.compile(
@@ -537,7 +561,7 @@ def _simple_block(value: Any, indent: int, out: list[str]) -> None:
     """Block YAML as yaml.v2 writes it, for plain data; raises _NotSimple otherwise."""
     pad = " " * indent
     if type(value) is dict:
-        for key in sorted(value, key=_v2_key):
+        for key in v2_sorted(value):
             item = value[key]
             k = key if type(key) is str else go_key(key)
             if "\n" in k:
@@ -571,8 +595,9 @@ def _simple_block(value: Any, indent: int, out: list[str]) -> None:
         raise _NotSimple
 
 
-def to_yaml(value: Any) -> str:
-    """Helm's ``toYaml``: block style, yaml.v2 key order, no trailing newline."""
+def to_yaml(value: Any, prepare: Any = None) -> str:
+    """Helm's ``toYaml``: block style, yaml.v2 key order, no trailing newline. ``prepare`` turns
+    values the full emitter cannot represent into plain data; the fast path never needs it."""
     if isinstance(value, (dict, list)) and not value:
         return "{}" if isinstance(value, dict) else "[]"
     try:  # most values (resources, labels, selectors) are plain data: skip PyYAML's slow path
@@ -583,6 +608,8 @@ def to_yaml(value: Any) -> str:
         return _simple_scalar(value, 0)
     except _NotSimple:
         pass
+    if prepare is not None:
+        value = prepare(value)
     yaml = _yaml()
     text = yaml.dump(value, Dumper=yaml.GoYamlDumper, default_flow_style=False, allow_unicode=True,
                      sort_keys=False, width=80)
