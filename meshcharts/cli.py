@@ -73,8 +73,7 @@ def cli() -> None:
       meshcharts lint -f site.yaml              # every problem with these values, located
       meshcharts profiles                       # the named overlays
       meshcharts images --profile demo --format skopeo > images.yaml
-      meshcharts render --profile demo --registry registry.local:5000/mirror \
-          --check-registry registry.local:5000/mirror > istio.yaml
+      meshcharts render --profile demo --registry reg.local:5000/mirror --check-registry reg.local:5000/mirror
     """
 
 
