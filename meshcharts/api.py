@@ -17,7 +17,7 @@ from .chart import Chart, enabled_tree, load_chart
 from .errors import ChartError
 from .manifest import Manifest, build_manifest, check_yaml, show_only
 from .origin import Origins
-from .values import Values, coalesce, user_values
+from .values import Values, copy_values, user_values
 from .yamlio import inert
 
 DEFAULT_KUBE_VERSION = "v1.36.0"
@@ -143,13 +143,14 @@ def _load_values(options: RenderOptions) -> tuple[Chart, Values, bool]:
     chart = chart_of(options)
     user = effective_user_values(options)
     user_inert = not (options.values_files or options.sets()) or inert(user)
-    tree = enabled_tree(chart, user)
-    return tree, coalesce(tree, user), user_inert  # user values are built afresh for every call
+    tree, values = enabled_tree(chart, user)
+    return tree, values, user_inert
 
 
 def effective_values(options: RenderOptions) -> Values:
-    """What templates of the parent chart see as ``Values`` after every merge."""
-    return load(options)[1]
+    """What templates of the parent chart see as ``Values`` after every merge (a copy of its
+    own: the chart's defaults inside are shared between renders)."""
+    return copy_values(load(options)[1])
 
 
 def _capabilities(options: RenderOptions) -> dict:

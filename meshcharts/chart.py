@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ChartError, MeshchartsError
-from .values import Values, coalesce, copy_values, lookup, load_values_text
+from .values import Values, coalesce, lookup, load_values_text
 from .yamlio import load_data
 
 # Semantic version 2.0 (what Helm requires of Chart.yaml `version`).
@@ -300,23 +300,36 @@ def _load(directory: Path, rel_root: str, rules: IgnoreRules, where: str, root: 
 
 # --- enabling children (conditions and tags) ------------------------------------------------
 
-def enabled_tree(chart: Chart, user: Values) -> Chart:
-    """The chart with every disabled child removed, decided as Helm decides: all listed
-    children start enabled; tags (top-level ``tags:``) may disable; a condition (first path
-    holding a bool) overrides tags; unlisted children always render."""
-    decision_values = coalesce(chart, copy_values(user))
-    tags = decision_values.get("tags") if isinstance(decision_values.get("tags"), dict) else {}
-    return _prune(chart, decision_values, tags, "")
+def enabled_tree(chart: Chart, user: Values) -> tuple[Chart, Values]:
+    """The chart with every disabled child removed, and the values its templates see.
+
+    Decided as Helm decides, on the values coalesced over the whole tree: all listed children
+    start enabled; tags (top-level ``tags:``) may disable; a condition (first path holding a bool)
+    overrides tags; unlisted children always render. A disabled child's section then stays as
+    the parent level left it: no defaults of its own, no globals (Helm coalesces again without it)."""
+    raw: dict[str, Any] = {}
+    values = coalesce(chart, user, raw=raw)
+    tags = values.get("tags") if isinstance(values.get("tags"), dict) else {}
+    disabled: list[str] = []
+    tree = _prune(chart, values, tags, "", disabled)
+    for path in disabled:
+        *parents, name = path.split(".")
+        node = values
+        for part in parents:  # maps coalescing built: safe to change
+            node = node[part]
+        node[name] = raw[path]
+    return tree, values
 
 
-def _prune(chart: Chart, values: Values, tags: dict, prefix: str) -> Chart:
+def _prune(chart: Chart, values: Values, tags: dict, prefix: str, disabled: list[str]) -> Chart:
     deps = {d.key: d for d in chart.dependencies}
     kept = []
     for child in chart.children:
         dep = deps.get(child.name)
         if dep is not None and not _enabled(dep, values, tags, prefix):
+            disabled.append(prefix + child.name)
             continue
-        kept.append(_prune(child, values, tags, f"{prefix}{child.name}."))
+        kept.append(_prune(child, values, tags, f"{prefix}{child.name}.", disabled))
     return dataclasses.replace(chart, children=tuple(kept))
 
 

@@ -261,66 +261,72 @@ def _without_nulls(value: Any) -> Any:
     return value
 
 
-def _coalesce_tables(dst: Values, src: Values, path: str) -> None:
-    """Defaults ``src`` under ``dst``: ``dst`` wins; a ``null`` in ``dst`` deletes the default."""
-    for key, default in src.items():
-        if key in dst:
-            mine = dst[key]
-            if mine is None:
-                del dst[key]
-            elif isinstance(default, dict) and isinstance(mine, dict):
-                _coalesce_tables(mine, default, f"{path}.{key}" if path else key)
+# Chart defaults without their nulls, made once per default and then shared: nothing changes
+# coalesced values in place (templates cannot, and coalescing builds new maps), so every render
+# can hand out the same default subtrees instead of copying them.
+_STRIPPED: dict[int, tuple[Any, Any]] = {}
+
+
+def _default(value: Any) -> Any:
+    if type(value) not in (dict, list):
+        return value
+    entry = _STRIPPED.get(id(value))
+    if entry is None or entry[0] is not value:
+        entry = _STRIPPED[id(value)] = (value, _without_nulls(value))
+    return entry[1]
+
+
+def _merged(mine: Values, defaults: Values) -> Values:
+    """``mine`` over ``defaults`` as a new map, neither changed: maps merge, anything else in
+    ``mine`` wins, and a ``null`` in ``mine`` deletes the default."""
+    out = dict(mine)
+    for key, default in defaults.items():
+        if key in mine:
+            value = mine[key]
+            if value is None:
+                del out[key]
+            elif isinstance(value, dict) and isinstance(default, dict):
+                out[key] = _merged(value, default)
         elif default is not None:
-            dst[key] = _without_nulls(default)
+            out[key] = _default(default)
+    return out
 
 
-def _coalesce_globals(parent: Values, child: Values, where: str) -> None:
-    """Copy the parent's ``global`` into the child's: parent wins, maps merge."""
-    src = parent.get("global")
-    if src is None:
-        src = {}
-    dst = child.get("global")
-    if dst is None:
-        dst = {}
-    if not isinstance(dst, dict) or not isinstance(src, dict):
-        return
-    for key, value in src.items():
+def _child_globals(parent: Values, child: Values) -> Values:
+    """A child's ``global``: the parent's wins, maps merge."""
+    out = dict(child)
+    for key, value in parent.items():
         if isinstance(value, dict):
-            mine = copy_values(value)
-            theirs = dst.get(key)
+            theirs = out.get(key)
             if isinstance(theirs, dict):
-                _coalesce_tables(mine, theirs, f"{where}.global.{key}")
-                dst[key] = mine
+                out[key] = _merged(value, theirs)
             elif theirs is None:
-                dst[key] = mine
-        elif not isinstance(dst.get(key), dict):
-            dst[key] = value
-    child["global"] = dst
+                out[key] = value
+        elif not isinstance(out.get(key), dict):
+            out[key] = value
+    return out
 
 
-def coalesce(chart: ChartLike, dest: Values, path: str = "") -> Values:
-    """Fill ``dest`` (the user's values, modified in place) with ``chart``'s defaults and those of
-    each child in ``chart.children``, copying globals down. Returns ``dest``."""
-    for key, default in chart.values.items():
-        if key in dest:
-            mine = dest[key]
-            if mine is None:
-                del dest[key]
-            elif isinstance(mine, dict) and isinstance(default, dict):
-                _coalesce_tables(mine, default, f"{path}{key}")
-        elif default is not None:
-            dest[key] = _without_nulls(default)
+def coalesce(chart: ChartLike, user: Values, path: str = "", raw: dict[str, Any] | None = None) -> Values:
+    """``chart``'s defaults and those of each child in ``chart.children`` under the user's values,
+    globals copied down; a new map (``user`` is not changed). ``raw``, when given, receives each
+    child's section as the parent level left it (before the child's defaults and globals), by
+    dotted path."""
+    out = _merged(user, chart.values)
     for child in chart.children:
-        section = dest.get(child.name)
-        if child.name not in dest or section is None and child.name not in dest:
-            section = dest[child.name] = {}
-        elif not isinstance(section, dict):
+        section = out.get(child.name, {})
+        if not isinstance(section, dict):
             raise ValuesError(
                 f"{type_name(section)} where the chart needs a map of values for its child chart {child.name!r}",
                 f"{path}{child.name}")
-        _coalesce_globals(dest, section, f"{path}{child.name}")
-        coalesce(child, section, f"{path}{child.name}.")
-    return dest
+        if raw is not None:
+            raw[f"{path}{child.name}"] = section
+        section = dict(section)
+        parent_global, child_global = out.get("global") or {}, section.get("global") or {}
+        if isinstance(parent_global, dict) and isinstance(child_global, dict):
+            section["global"] = _child_globals(parent_global, child_global)
+        out[child.name] = coalesce(child, section, f"{path}{child.name}.", raw)
+    return out
 
 
 def lookup(values: Values, dotted: str) -> tuple[bool, Any]:
