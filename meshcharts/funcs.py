@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
 import posixpath
 import re
 from typing import Any
@@ -254,6 +253,7 @@ def _go_json(value: Any) -> Any:
 
 
 def to_json(value: Any) -> str:
+    import json
     text = json.dumps(_go_json(_plain(value)), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
