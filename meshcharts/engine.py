@@ -225,6 +225,7 @@ def make_environment() -> HelmEnvironment:
                           autoescape=False, undefined=GoUndefined, finalize=_finalize,
                           auto_reload=False, cache_size=0)
     env.filters.update(funcs.FILTERS)
+    env.filters["toYaml"] = _to_yaml
     env.globals.update(funcs.FUNCTIONS)
     env.globals["include"] = _include
     env.globals["template"] = _include
@@ -318,6 +319,8 @@ class _RenderState:
     # include results by (name, id(arg)), holding arg so its id stays unique: templates cannot
     # change data or reach anything outside it, so a define given the same data renders the same.
     included: dict[tuple[str, int], tuple[Any, str]] = field(default_factory=dict)
+    # toYaml of maps and lists by identity, on the same grounds: a gateway's labels print four times.
+    yaml_of: dict[int, tuple[Any, str]] = field(default_factory=dict)
 
 
 _STATE: contextvars.ContextVar[_RenderState] = contextvars.ContextVar("meshcharts_render_state")
@@ -341,6 +344,18 @@ def _run(template: jinja2.Template, variables: dict[str, Any]) -> str:
     except Exception:
         template.environment.handle_exception()  # re-raises with template file:line frames
         raise
+
+
+def _to_yaml(value: Any) -> str:
+    if type(value) not in (dict, list):
+        return funcs.to_yaml_filter(value)
+    memo = _STATE.get().yaml_of
+    hit = memo.get(id(value))
+    if hit is not None and hit[0] is value:
+        return hit[1]
+    text = funcs.to_yaml_filter(value)
+    memo[id(value)] = (value, text)
+    return text
 
 
 def _include(name: Any, arg: Any = None) -> str:

@@ -503,6 +503,17 @@ def _repr_none(dumper: Any, value: None) -> Any:
     return dumper.represent_scalar("tag:yaml.org,2002:null", "null")
 
 
+# Strings yaml.v2 reads back as another type start with a digit, sign or dot, or are one of these.
+_TYPED_WORDS = frozenset("y Y yes Yes YES n N no No NO true True TRUE false False FALSE on On ON off Off OFF "
+                         "null Null NULL".split())
+
+
+def _ambiguous(value: str) -> bool:
+    if value[0].isalpha():
+        return value in _TYPED_WORDS
+    return _AMBIGUOUS.match(value) is not None
+
+
 _CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f]")
 _PLAIN_SAFE = re.compile(r"^[A-Za-z0-9_./][\x20-\x7e]*$")
 
@@ -551,7 +562,7 @@ def _simple_scalar(value: Any, column: int, indent: int = 0) -> str:
         if "\n" in value:
             return _literal_block(value, indent + 2)
         if (not _PLAIN_SAFE.match(value) or value[-1] in " :" or "#" in value or ": " in value
-                or _AMBIGUOUS.match(value) or (" " in value and column + len(value) > 80)):
+                or _ambiguous(value) or (" " in value and column + len(value) > 80)):
             raise _NotSimple
         return value
     raise _NotSimple
