@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 from .chart import Chart, enabled_tree, load_chart
-from .errors import ChartError
+from .errors import ChartError, TemplateError
 from .manifest import Manifest, build_manifest, check_yaml, show_only
 from .origin import Origins
-from .values import Values, copy_values, user_values
+from .values import Values, copy_values
 from .yamlio import inert
 
 DEFAULT_KUBE_VERSION = "v1.36.0"
@@ -84,25 +84,17 @@ def _engine():
 def value_origins(options: RenderOptions) -> Origins:
     """The user's value sources in order: the profile, then ``-f`` files, then the ``--set`` family."""
     files: list[tuple[str | Path, str]] = []
-    if options.chart is None and options.profile != "default":
+    if options.profile != "default":
         from .bundle import profile_path
-        path = profile_path(options.profile)
-        files.append((path, f"profiles/{options.profile}.yaml"))
-    elif options.profile != "default":
-        path = Path(options.chart) / "profiles" / f"{options.profile}.yaml"
-        if "/" in options.profile or not path.is_file():
-            known = ["default"] + sorted(p.stem for p in (Path(options.chart) / "profiles").glob("*.yaml"))
-            raise ChartError(f"unknown profile {options.profile!r}; known profiles: {', '.join(known)}", "--profile")
-        files.append((path, str(path)))
+        if options.chart is None:
+            path = profile_path(options.profile)
+            files.append((path, f"profiles/{options.profile}.yaml"))
+        else:
+            path = profile_path(options.profile, Path(options.chart) / "profiles")
+            files.append((path, str(path)))
     profiles = len(files)
     files += [(f, str(f)) for f in options.values_files]
     return Origins(files, options.sets(), profiles)
-
-
-def effective_user_values(options: RenderOptions) -> Values:
-    """The user's values: the profile, then ``-f`` files in order, then the ``--set`` family."""
-    origins = value_origins(options)
-    return user_values(origins.files, origins.sets)
 
 
 def check_release(name: str, namespace: str) -> None:
@@ -115,7 +107,7 @@ def check_release(name: str, namespace: str) -> None:
                          "ending with a letter or digit, at most 63 characters", "--namespace")
 
 
-def check_values(options: RenderOptions, tree: Chart, values: Values) -> list[str]:
+def check_values(options: RenderOptions, tree: Chart, values: Values, origins: Origins) -> list[str]:
     """Helm's schema check of the coalesced values: raises :class:`~meshcharts.errors.ValuesError`
     naming each violation, returns a warning for each user key the schema does not know.
     The bundled chart's defaults and profiles are tested against its schema, so without ``-f``
@@ -123,7 +115,7 @@ def check_values(options: RenderOptions, tree: Chart, values: Values) -> list[st
     if options.chart is None and not options.values_files and not options.sets():
         return []
     from .schema import check, has_schema
-    return check(tree, values, value_origins(options)) if has_schema(tree) else []
+    return check(tree, values, origins) if has_schema(tree) else []
 
 
 def chart_of(options: RenderOptions) -> Chart:
@@ -133,18 +125,19 @@ def chart_of(options: RenderOptions) -> Chart:
 
 def load(options: RenderOptions) -> tuple[Chart, Values]:
     """The enabled chart tree and its coalesced values."""
-    tree, values, _ = _load_values(options)
+    tree, values, _, _ = _load_values(options)
     return tree, values
 
 
-def _load_values(options: RenderOptions) -> tuple[Chart, Values, bool]:
-    """The enabled tree, its coalesced values, and whether every user value is inert text
-    (then no template can print one into broken YAML)."""
+def _load_values(options: RenderOptions) -> tuple[Chart, Values, Origins, bool]:
+    """The enabled tree, its coalesced values, the user's value sources (their merge done once),
+    and whether every user value is inert text (then no template can print one into broken YAML)."""
     chart = chart_of(options)
-    user = effective_user_values(options)
+    origins = value_origins(options)
+    user = origins.values()
     user_inert = not (options.values_files or options.sets()) or inert(user)
     tree, values = enabled_tree(chart, user)
-    return tree, values, user_inert
+    return tree, values, origins, user_inert
 
 
 def effective_values(options: RenderOptions) -> Values:
@@ -167,7 +160,11 @@ def _check_kube_version(chart: Chart, capabilities: dict) -> None:
     constraint = chart.metadata.get("kubeVersion")
     if constraint:
         from .funcs import semver_compare
-        if not semver_compare(str(constraint), capabilities["KubeVersion"].Version):
+        try:
+            fits = semver_compare(str(constraint), capabilities["KubeVersion"].Version)
+        except TemplateError as e:
+            raise ChartError(f"kubeVersion {constraint!r}: {e.message}", f"{chart.directory}/Chart.yaml") from None
+        if not fits:
             raise ChartError(f"chart requires kubeVersion {constraint} which is incompatible with Kubernetes "
                              f"{capabilities['KubeVersion'].Version}", f"{chart.directory}/Chart.yaml")
     for child in chart.children:
@@ -187,14 +184,16 @@ def render_options(options: RenderOptions) -> Manifest:
     """Render with ``options``; raises :class:`~meshcharts.errors.MeshchartsError` on bad input.
     Warnings (keys the chart's schema does not know) come back in ``manifest.warnings``."""
     check_release(options.name, options.namespace)
-    tree, values, user_inert = _load_values(options)
-    warnings = check_values(options, tree, values)
+    tree, values, origins, user_inert = _load_values(options)
+    warnings = check_values(options, tree, values, origins)
     rendered = render_templates(options, tree, values)
     from .cache import DiskCache
     DiskCache.save_all()
     manifest = build_manifest(rendered)
-    if not user_inert:
-        check_yaml(manifest)  # as Helm does: a user value a template prints unquoted can break a document
+    # As Helm does. The bundled chart's templates are tested to print valid YAML, so there only a
+    # user value a template prints unquoted can break a document; any other chart may break it itself.
+    if options.chart is not None or not user_inert:
+        check_yaml(manifest)
     if options.show_only:
         manifest = show_only(manifest, options.show_only)
     if options.registry is not None or options.check_registry is not None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 
-from .errors import MeshchartsError
+from .errors import ChartError, MeshchartsError
 from .values import Values, merge_maps, read_values_file
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -39,13 +39,13 @@ def bundled_defaults() -> Values:
     values = read_values_file(directory / "istio.yaml", "values/istio.yaml")
     for path in sorted(directory.glob("*.yaml")):
         if path.stem != "istio":
-            section = read_values_file(path, f"values/{path.name}")
-            merge_maps(values.setdefault(path.stem, {}), section)
+            merge_maps(values, {path.stem: read_values_file(path, f"values/{path.name}")})
     return values
 
 
-def profile_names() -> list[str]:
-    return ["default"] + sorted(p.stem for p in profiles_dir().glob("*.yaml"))
+def profile_names(directory: Path | None = None) -> list[str]:
+    """``default`` and the profiles in ``directory`` (default: the bundled chart's)."""
+    return ["default"] + sorted(p.stem for p in (directory or profiles_dir()).glob("*.yaml"))
 
 
 def profile_description(name: str) -> str:
@@ -55,13 +55,13 @@ def profile_description(name: str) -> str:
     return first.lstrip("#").strip() if first.startswith("#") else ""
 
 
-def profile_path(name: str) -> Path | None:
-    """The overlay file of profile ``name`` (None for ``default``); unknown names are an error
-    that lists the known ones."""
+def profile_path(name: str, directory: Path | None = None) -> Path | None:
+    """The overlay file of profile ``name`` in ``directory`` (default: the bundled chart's
+    profiles; None for ``default``); unknown names are an error that lists the known ones."""
     if name == "default":
         return None
-    path = profiles_dir() / f"{name}.yaml"
+    path = (directory or profiles_dir()) / f"{name}.yaml"
     if "/" in name or not path.is_file():
-        raise MeshchartsError(f"unknown profile {name!r}; known profiles: {', '.join(profile_names())}",
-                              "--profile")
+        raise ChartError(f"unknown profile {name!r}; known profiles: {', '.join(profile_names(directory))}",
+                         "--profile")
     return path

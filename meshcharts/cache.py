@@ -1,20 +1,43 @@
 """On-disk caches that make a fresh process as fast as a warm one: compiled template code and
-parsed values files, each a single ``marshal`` file under the cache directory.
+parsed values files, each a single ``marshal`` file under the cache directory. Also the bounded
+in-memory memo the render path keeps per chart object (:class:`IdentityMemo`).
 
 The directory is ``$MESHCHARTS_CACHE_DIR``, else ``$XDG_CACHE_HOME/meshcharts``, else
-``~/.cache/meshcharts``; ``MESHCHARTS_CACHE_DIR=off`` disables it. Keys include everything the
-cached value depends on (source text or file size and mtime, Python and library versions), so a
-stale entry is never used; an unreadable or unwritable cache is silently ignored.
+``~/.cache/meshcharts``; ``MESHCHARTS_CACHE_DIR=off`` disables it. A file is used only when the
+same Python and the same code of the modules that parse, compile and validate (their size and
+mtime) wrote it and its checksum holds, and keys name what each value is made from (source text,
+Jinja2's version), so a stale or damaged entry is never used. A file is replaced in one step, so
+processes writing at once never leave half a file (the last one's entries win); an unreadable or
+unwritable cache is silently ignored.
 """
 from __future__ import annotations
 
 import marshal
 import os
 import sys
+import zlib
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
-SALT = f"{sys.version}|meshcharts-cache-3"
+
+def _code_stamp() -> str:
+    """Size and mtime of the modules whose code decides what the caches hold: after an upgrade
+    or an edit, entries an older version wrote are not read back."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    parts = []
+    for module in ("cache.py", "engine.py", "funcs.py", "schema.py", "values.py", "yamlio.py"):
+        try:
+            st = os.stat(os.path.join(here, module))
+            parts.append(f"{module}:{st.st_size}:{st.st_mtime_ns}")
+        except OSError:
+            parts.append(module)
+    return "|".join(parts)
+
+
+SALT = f"{sys.version}|meshcharts-cache-4|{_code_stamp()}"
+# A file starts with this and the CRC-32 of the marshal data after it: marshal does not notice
+# damaged data, and a damaged code object would run.
+_HEAD = b"meshcharts-cache\n"
 
 
 def cache_dir() -> Path | None:
@@ -39,18 +62,22 @@ class DiskCache:
         if self.path is not None:
             try:
                 with open(self.path, "rb") as fh:
-                    loaded = marshal.load(fh)
-                if isinstance(loaded, dict) and loaded.get("__salt__") == SALT:
-                    self.entries = loaded
+                    data = fh.read()
+                body = data[len(_HEAD) + 4:]
+                if data[:len(_HEAD)] == _HEAD and data[len(_HEAD):len(_HEAD) + 4] == _crc(body):
+                    loaded = marshal.loads(body)
+                    if isinstance(loaded, dict) and loaded.get("__salt__") == SALT:
+                        self.entries = loaded
             except (OSError, ValueError, EOFError, TypeError):
                 pass
         self.entries["__salt__"] = SALT
 
     @classmethod
     def named(cls, name: str) -> "DiskCache":
+        """The one cache of this name in this process (threads racing to open it get the same)."""
         cache = cls._open.get(name)
         if cache is None:
-            cache = cls._open[name] = cls(name)
+            cache = cls._open.setdefault(name, cls(name))
         return cache
 
     def get(self, key: str) -> Any:
@@ -67,18 +94,48 @@ class DiskCache:
             return
         import tempfile
         if len(self.entries) > 4 * len(self.used) + 64:  # mostly stale entries: keep this run's
-            self.entries = {k: v for k, v in self.entries.items() if k in self.used or k == "__salt__"}
+            # A snapshot of the items: another thread may put entries meanwhile.
+            self.entries = {k: v for k, v in list(self.entries.items()) if k in self.used or k == "__salt__"}
+        tmp = None
         try:
+            body = marshal.dumps(self.entries)
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(prefix=f".{self.path.stem}-", dir=self.path.parent)
             with os.fdopen(fd, "wb") as fh:
-                marshal.dump(self.entries, fh)
+                fh.write(_HEAD + _crc(body) + body)
             os.replace(tmp, self.path)
             self.dirty = False
         except (OSError, ValueError):
+            if tmp is not None:  # a full disk, say: leave no partial file behind
+                try:
+                    os.unlink(tmp)
+                except OSError:
+                    pass
             self.path = None  # not writable (or not marshal-able): keep working from memory
 
     @classmethod
     def save_all(cls) -> None:
         for cache in cls._open.values():
             cache.save()
+
+
+class IdentityMemo:
+    """``make(obj)`` computed once per object, for objects that cannot be hashed (maps): keyed by
+    ``id``, each entry holding its object so that the id is not reused. Past ``size`` entries it
+    starts over, so that the data of charts no longer in use is not kept alive for good."""
+
+    def __init__(self, make: Callable[[Any], Any], size: int):
+        self.make, self.size = make, size
+        self.memo: dict[int, tuple[Any, Any]] = {}
+
+    def __call__(self, obj: Any) -> Any:
+        entry = self.memo.get(id(obj))
+        if entry is None or entry[0] is not obj:
+            if len(self.memo) >= self.size:
+                self.memo.clear()
+            entry = self.memo[id(obj)] = (obj, self.make(obj))
+        return entry[1]
+
+
+def _crc(data: bytes) -> bytes:
+    return zlib.crc32(data).to_bytes(4, "big")

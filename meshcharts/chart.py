@@ -7,6 +7,7 @@ whole tree, as in Helm.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
 import re
 from dataclasses import dataclass, field
@@ -15,7 +16,7 @@ from typing import Any
 
 from .errors import ChartError, MeshchartsError
 from .values import Values, coalesce, lookup, load_values_text
-from .yamlio import load_data
+from .yamlio import load_data, type_name
 
 # Semantic version 2.0 (what Helm requires of Chart.yaml `version`).
 SEMVER = re.compile(
@@ -69,8 +70,10 @@ class Chart:
 
 # --- .helmignore ---------------------------------------------------------------------------
 
+@functools.lru_cache(maxsize=256)
 def _go_glob(pattern: str) -> re.Pattern[str]:
-    """Go's filepath.Match as a regex: ``*`` and ``?`` never cross ``/``."""
+    """Go's filepath.Match as a regex: ``*`` and ``?`` never cross ``/``. A pattern Go rejects
+    (an unclosed ``[``, a range such as ``[z-a]``) raises ValueError."""
     out, i = [], 0
     while i < len(pattern):
         c = pattern[i]
@@ -81,7 +84,7 @@ def _go_glob(pattern: str) -> re.Pattern[str]:
         elif c == "[":
             j = pattern.find("]", i + 1)
             if j < 0:
-                out.append(re.escape(c))
+                raise ValueError(f"syntax error in pattern {pattern!r}: '[' without ']'")
             else:
                 body = pattern[i + 1:j]
                 if body.startswith("^"):
@@ -94,7 +97,10 @@ def _go_glob(pattern: str) -> re.Pattern[str]:
         else:
             out.append(re.escape(c))
         i += 1
-    return re.compile("^" + "".join(out) + "$")
+    try:
+        return re.compile("^" + "".join(out) + "$")
+    except re.error as e:
+        raise ValueError(f"syntax error in pattern {pattern!r}: {e.msg}") from None
 
 
 @dataclass
@@ -105,17 +111,20 @@ class IgnoreRules:
     @classmethod
     def parse(cls, text: str, where: str) -> "IgnoreRules":
         rules = cls()
-        rules.add("templates/.?*", where)
+        rules.add("templates/.?*")
         for n, raw in enumerate(text.splitlines(), 1):
             line = raw.strip()
             if not line or line.startswith("#"):
                 continue
             if "**" in line:
                 raise ChartError("'**' is not supported in .helmignore", f"{where}:{n}")
-            rules.add(line, where)
+            try:
+                rules.add(line)
+            except ValueError as e:  # Helm refuses a pattern filepath.Match cannot compile
+                raise ChartError(str(e), f"{where}:{n}") from None
         return rules
 
-    def add(self, line: str, where: str) -> None:
+    def add(self, line: str) -> None:
         negate = line.startswith("!")
         if negate:
             line = line[1:]
@@ -154,9 +163,9 @@ def _read_text(path: Path | str, where: str) -> str:
     return data.decode("utf-8", errors="replace")
 
 
-def _metadata(directory: Path, where: str) -> dict[str, Any]:
+def _metadata(directory: Path, where: str, hidden: bool) -> dict[str, Any]:
     path = directory / "Chart.yaml"
-    if not path.is_file():
+    if hidden or not path.is_file():  # hidden: .helmignore ignores it, and Helm never reads it then
         raise ChartError("Chart.yaml file is missing", where)
     try:
         meta = load_data(_read_text(path, f"{where}/Chart.yaml"), f"{where}/Chart.yaml") or {}
@@ -167,7 +176,9 @@ def _metadata(directory: Path, where: str) -> dict[str, Any]:
     for key in ("name", "version"):
         if not meta.get(key):
             raise ChartError(f"Chart.yaml has no {key!r}", f"{where}/Chart.yaml")
-    meta["name"], meta["version"] = str(meta["name"]), str(meta["version"])
+        if isinstance(meta[key], (dict, list)):
+            raise ChartError(f"{key!r} must be a string, not {type_name(meta[key])}", f"{where}/Chart.yaml")
+    meta["name"], meta["version"] = _text(meta["name"]), _text(meta["version"])
     # The name becomes a path (charts/<name>/templates/..., --output-dir): one plain segment only.
     if meta["name"] in (".", "..") or "/" in meta["name"] or "\\" in meta["name"]:
         raise ChartError(f"chart name {meta['name']!r} is invalid: it must not be a path", f"{where}/Chart.yaml")
@@ -183,24 +194,45 @@ def _metadata(directory: Path, where: str) -> dict[str, Any]:
     return meta
 
 
-def _dependencies(directory: Path, meta: dict[str, Any], where: str) -> tuple[Dependency, ...]:
-    entries = meta.get("dependencies") or []
+def _text(value: Any) -> str | None:
+    """A scalar read into one of Helm's string fields: its text (``true``, ``1.5``)."""
+    if value is None or isinstance(value, str):
+        return value
+    return ("true" if value else "false") if isinstance(value, bool) else str(value)
+
+
+def _dependencies(directory: Path, meta: dict[str, Any], where: str, hidden: bool) -> tuple[Dependency, ...]:
+    """The dependency list of requirements.yaml (unless .helmignore hides it), else Chart.yaml's."""
+    source = f"{where}/Chart.yaml"
+    entries = meta.get("dependencies")
     req = directory / "requirements.yaml"
-    if req.is_file():
-        data = load_data(_read_text(req, f"{where}/requirements.yaml"), f"{where}/requirements.yaml") or {}
-        entries = (data or {}).get("dependencies") or []
+    if not hidden and req.is_file():
+        source = f"{where}/requirements.yaml"
+        data = load_data(_read_text(req, source), source)
+        if data is not None and not isinstance(data, dict):
+            raise ChartError(f"requirements.yaml must be a map, not {type_name(data)}", source)
+        entries = (data or {}).get("dependencies")
+    if not isinstance(entries or [], list):
+        raise ChartError(f"'dependencies' must be a list, not {type_name(entries)}", source)
     deps, seen = [], set()
-    for i, entry in enumerate(entries):
+    for i, entry in enumerate(entries or []):
         if not isinstance(entry, dict) or not entry.get("name"):
-            raise ChartError(f"dependency #{i + 1} has no name", where)
+            raise ChartError(f"dependency #{i + 1} has no name", source)
+        # Helm reads these as strings: a scalar gives its text, a list or map is an error.
+        for key in ("name", "alias", "condition", "version"):
+            if isinstance(entry.get(key), (dict, list)):
+                raise ChartError(f"dependency #{i + 1}: {key!r} must be a string, not {type_name(entry[key])}",
+                                 source)
         tags = entry.get("tags") or []
-        dep = Dependency(name=str(entry["name"]), alias=entry.get("alias"),
-                         condition=entry.get("condition"), tags=tuple(str(t) for t in tags),
-                         version=str(entry["version"]) if entry.get("version") is not None else None)
-        if dep.alias is not None and not ALIAS.match(str(dep.alias)):
-            raise ChartError(f"dependency {dep.name!r} has disallowed characters in its alias {dep.alias!r}", where)
+        if not isinstance(tags, list) or any(isinstance(t, (dict, list)) for t in tags):
+            raise ChartError(f"dependency #{i + 1}: 'tags' must be a list of tag names", source)
+        dep = Dependency(name=_text(entry["name"]), alias=_text(entry.get("alias")),
+                         condition=_text(entry.get("condition")), tags=tuple(_text(t) for t in tags),
+                         version=_text(entry.get("version")))
+        if dep.alias is not None and not ALIAS.match(dep.alias):
+            raise ChartError(f"dependency {dep.name!r} has disallowed characters in its alias {dep.alias!r}", source)
         if dep.key in seen:
-            raise ChartError(f"dependency {dep.key!r} is listed twice", where)
+            raise ChartError(f"dependency {dep.key!r} is listed twice", source)
         seen.add(dep.key)
         deps.append(dep)
     return tuple(deps)
@@ -243,7 +275,7 @@ def _schema(path: str, where: str) -> dict[str, Any]:
 
 def _load(directory: Path, rel_root: str, rules: IgnoreRules, where: str, root: str | None = None) -> Chart:
     root = root or os.path.realpath(directory)
-    meta = _metadata(directory, where)
+    meta = _metadata(directory, where, rules.ignored(rel_root + "Chart.yaml", False))
     values: Values = {}
     vfile = directory / "values.yaml"
     if vfile.is_file() and not rules.ignored(rel_root + "values.yaml", False):
@@ -282,7 +314,7 @@ def _load(directory: Path, rel_root: str, rules: IgnoreRules, where: str, root: 
                 files[rel] = text
     if meta.get("type") == "library":
         templates = [(p, t) for p, t in templates if p.rsplit("/", 1)[-1].startswith("_")]
-    deps = _dependencies(directory, meta, where)
+    deps = _dependencies(directory, meta, where, rules.ignored(rel_root + "requirements.yaml", False))
     by_name = {c.metadata["name"]: c for c in children}
     for dep in deps:
         if dep.name not in by_name:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextvars
 import hashlib
 import marshal
-import os
 import re
 from dataclasses import dataclass, field
 from typing import Any, Iterator
@@ -21,7 +20,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from jinja2.utils import Cycler, Joiner, Namespace
 
 from . import funcs
-from .cache import DiskCache
+from .cache import DiskCache, IdentityMemo
 from .chart import Chart, chart_fields, glob_match
 from .errors import TemplateError
 from .funcs import FailRequested, Missing, go_str, go_type
@@ -31,22 +30,9 @@ from .yamlio import to_yaml
 MAX_INCLUDE_DEPTH = 100
 
 
-
-def _code_salt() -> str:
-    """What compiled code depends on besides its source: Jinja2's version and meshcharts' own
-    filters and environment (Jinja folds filters over constants at compile time)."""
-    parts = [f"jinja2 {jinja2.__version__}"]
-    here = os.path.dirname(os.path.abspath(__file__))
-    for module in ("engine.py", "funcs.py", "yamlio.py"):
-        try:
-            st = os.stat(os.path.join(here, module))
-            parts.append(f"{module}:{st.st_size}:{st.st_mtime_ns}")
-        except OSError:
-            parts.append(module)
-    return "|".join(parts)
-
-
-_JINJA = _code_salt()
+# What compiled code depends on besides its source and meshcharts' own filters and environment
+# (Jinja folds filters over constants at compile time; the cache's salt covers those modules).
+_JINJA = f"jinja2 {jinja2.__version__}"
 
 
 # --- objects templates see -------------------------------------------------------------------
@@ -68,7 +54,10 @@ class Files(dict, TemplateObject):
         pat = go_str(pattern)
         memo = self.__dict__.setdefault("_globs", {})
         if pat not in memo:
-            memo[pat] = Files((p, t) for p, t in sorted(self.items()) if glob_match(pat, p) or _double_star(pat, p))
+            try:
+                memo[pat] = Files((p, t) for p, t in sorted(self.items()) if glob_match(pat, p) or _double_star(pat, p))
+            except ValueError:  # a pattern that does not compile matches nothing, as in Helm
+                memo[pat] = Files()
         return memo[pat]
 
     def AsConfig(self) -> str:  # noqa: N802
@@ -249,6 +238,19 @@ class Define:
     body: str
 
 
+def _before_tag(text: str, marker: str) -> str:
+    """``text`` as Jinja leaves it before a block tag with ``marker``: ``-`` strips all whitespace,
+    none strips the tag's indentation when only that precedes it on its line (lstrip_blocks),
+    ``+`` keeps everything."""
+    if marker == "-":
+        return text.rstrip()
+    if marker == "":
+        line_start = text.rfind("\n") + 1
+        if text[line_start:].strip(" \t") == "":
+            return text[:line_start]
+    return text
+
+
 def split_defines(text: str, path: str) -> tuple[str, list[Define]]:
     """Cut ``{% define "x" %}...{% enddefine %}`` blocks out of a template, applying the same
     whitespace rules as Jinja's block tags (trim_blocks, lstrip_blocks, ``-`` markers).
@@ -263,14 +265,7 @@ def split_defines(text: str, path: str) -> tuple[str, list[Define]]:
         if not m:
             out.append(text[pos:])
             break
-        before = text[pos:m.start()]
-        if m.group(1) == "-":
-            before = before.rstrip()
-        elif m.group(1) == "":
-            line_start = before.rfind("\n") + 1
-            if before[line_start:].strip(" \t") == "":
-                before = before[:line_start]
-        out.append(before)
+        out.append(_before_tag(text[pos:m.start()], m.group(1)))
         close = _DEFINE_CLOSE.search(text, m.end())
         if not close:
             line = text.count("\n", 0, m.start()) + 1
@@ -287,12 +282,7 @@ def split_defines(text: str, path: str) -> tuple[str, list[Define]]:
             body, body_start = body[1:], body_start + 1
         elif body.startswith("\r\n"):
             body, body_start = body[2:], body_start + 2
-        if close.group(1) == "-":
-            body = body.rstrip()
-        elif close.group(1) == "":
-            line_start = body.rfind("\n") + 1
-            if body[line_start:].strip(" \t") == "":
-                body = body[:line_start]
+        body = _before_tag(body, close.group(1))
         line = text.count("\n", 0, body_start) + 1
         name = m.group(2).encode().decode("unicode_escape") if "\\" in m.group(2) else m.group(2)
         defines.append(Define(name, path, line, body))
@@ -317,7 +307,7 @@ class _RenderState:
     defines: dict[str, Define]
     depth: int = 0
     # include results by (name, id(arg)), holding arg so its id stays unique: templates cannot
-    # change data or reach anything outside it, so a define given the same data renders the same.
+    # change a file's `root` or reach anything outside it, so a define given it renders the same.
     included: dict[tuple[str, int], tuple[Any, str]] = field(default_factory=dict)
     # toYaml of maps and lists by identity, on the same grounds: a gateway's labels print four times.
     yaml_of: dict[int, tuple[Any, str]] = field(default_factory=dict)
@@ -368,16 +358,21 @@ def _include(name: Any, arg: Any = None) -> str:
         raise jinja2.TemplateRuntimeError(
             f'include "{name}" nested more than {MAX_INCLUDE_DEPTH} deep (runaway recursion?)')
     memo_key = (name, id(arg))
-    hit = state.included.get(memo_key)
-    if hit is not None and hit[0] is arg:
-        return hit[1]
+    # Only a file's `root` and plain scalars stay as they are; other arguments may be Jinja objects
+    # that change between two calls (a namespace, a loop) or containers a template built around them.
+    remembered = type(arg) is Scope or arg is None or type(arg) in (str, int, float, bool)
+    if remembered:
+        hit = state.included.get(memo_key)
+        if hit is not None and hit[0] is arg:
+            return hit[1]
     template = state.engine.compile(define.body, define.path, define.line)
     state.depth += 1
     try:
         text = _run(template, _define_context(arg))
     finally:
         state.depth -= 1
-    state.included[memo_key] = (arg, text)
+    if remembered:
+        state.included[memo_key] = (arg, text)
     return text
 
 
@@ -518,15 +513,12 @@ def _holder(value: Any, values: Values, path: str) -> str:
     return f" ({dotted(key)} is {type_name(value)}{shown}, not a map)"
 
 
-_FILES: dict[int, tuple[Chart, Files]] = {}
+_FILES = IdentityMemo(Files, 256)
 
 
 def _files_of(chart: Chart) -> Files:
     """One :class:`Files` per loaded chart (its globs are memoised on it)."""
-    entry = _FILES.get(id(chart.files))
-    if entry is None or entry[0].files is not chart.files:
-        entry = _FILES[id(chart.files)] = (chart, Files(chart.files))
-    return entry[1]
+    return _FILES(chart.files)
 
 
 def _walk(chart: Chart, values: Values, parent_path: str, release: dict,

@@ -143,8 +143,9 @@ def printf(fmt: str, *args: Any) -> str:
         elif verb == "t":
             text = go_str(v)
         elif verb in "fFeEgG":
-            text = ("%" + flags + (width or "") + ("." + prec if prec else "") + verb) % float(v)
-            return text
+            if isinstance(v, bool) or not isinstance(v, (int, float)):
+                return f"%!{verb}({go_type(v)}={go_str(v)})"  # Go prints the mistake, it does not fail
+            return ("%" + flags + (width or "") + ("." + prec if prec else "") + verb) % float(v)
         elif verb in "xX":
             text = format(int(v), verb) if isinstance(v, int) else go_str(v).encode().hex()
         else:
@@ -312,8 +313,11 @@ def go_list(*values: Any) -> list:
 
 
 def go_dict(*pairs: Any) -> dict:
-    it = iter(pairs)
-    return {go_str(k): v for k, v in zip(it, it)}
+    """sprig's ``dict``: key, value, key, value...; a last key without a value maps to ``""``."""
+    out = {go_str(pairs[i]): pairs[i + 1] for i in range(0, len(pairs) - 1, 2)}
+    if len(pairs) % 2:
+        out[go_str(pairs[-1])] = ""
+    return out
 
 
 def go_print(*values: Any) -> str:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
-from .errors import MeshchartsError
+from .errors import MeshchartsError, TemplateError, printable
 
 INSTALL_ORDER = (
     "PriorityClass", "Namespace", "NetworkPolicy", "ResourceQuota", "LimitRange",
@@ -34,7 +34,6 @@ HOOK_EVENTS = frozenset({"pre-install", "post-install", "pre-delete", "post-dele
 _KIND = re.compile(r"^kind:[ \t]*['\"]?([^'\"\s#]*)", re.M)
 _CONTENT_LINE = re.compile(r"^[ \t]*[^#\s]", re.M)
 _HOOK = re.compile(r"^[ \t]+['\"]?helm\.sh/hook['\"]?:[ \t]*['\"]?([^'\"\n#]*)", re.M)
-_META_FIELD = re.compile(r"^  (name|namespace):[ \t]*['\"]?([^'\"\s#]*)", re.M)
 
 
 @dataclass
@@ -48,10 +47,17 @@ class Document:
 
     @property
     def object(self) -> Any:
-        """The parsed object (parsed on first use)."""
+        """The parsed object (parsed on first use); a document that is not YAML raises
+        :class:`~meshcharts.errors.TemplateError` naming its template."""
         if self._object is None:
-            from .yamlio import parse_document
-            self._object = parse_document(self.text)
+            from .yamlio import document_problem, parse_document
+            try:
+                self._object = parse_document(self.text)
+            except Exception as e:  # PyYAML's own errors: say which template printed the document
+                problem = document_problem(self.text)
+                if problem is not None:
+                    raise _not_yaml(self, problem) from None
+                raise TemplateError(f"YAML error: {str(e).splitlines()[0]}", self.source) from None
         return self._object
 
     @property
@@ -106,7 +112,7 @@ def _hook(chunk: str) -> bool:
 def split_documents(source: str, text: str) -> list[Document]:
     docs = []
     # Same documents as splitting on `^---` (multi-line), without a regex scan of the text.
-    for chunk in ("\n" + text).split("\n---")[1:] if text.startswith("---") else ("\n" + text).split("\n---"):
+    for chunk in ("\n" + text).split("\n---"):
         chunk = chunk.strip()
         if not chunk or _is_blank(chunk):
             continue
@@ -129,21 +135,26 @@ def build_manifest(rendered: dict[str, str]) -> Manifest:
     return Manifest(docs)
 
 
+def _not_yaml(doc: Document, problem: tuple[int, int, str], number: int | None = None) -> TemplateError:
+    """The error for a document that does not parse: ``problem`` is ``(line, column, what)``
+    within it, ``number`` its place among the documents its template renders."""
+    line, column, what = problem
+    shown = doc.text.split("\n")[line - 1] if line <= doc.text.count("\n") + 1 else ""
+    which = f"document {number}" if number is not None else "a document"
+    return TemplateError(f"YAML parse error: {what} (line {line}, column {column} of {which} it renders; a value "
+                         "printed without quoting?)", doc.source, [f"  {line}: {printable(shown)}"])
+
+
 def check_yaml(manifest: Manifest) -> None:
     """Refuse a document that is not valid YAML, as Helm does ("YAML parse error on <template>"):
     most often a value a template prints without quoting."""
-    from .errors import TemplateError, printable
     from .yamlio import document_problem
     count: dict[str, int] = {}
     for doc in manifest.documents:
         count[doc.source] = count.get(doc.source, 0) + 1
         problem = document_problem(doc.text)
         if problem is not None:
-            line, column, what = problem
-            shown = doc.text.split("\n")[line - 1] if line <= doc.text.count("\n") + 1 else ""
-            raise TemplateError(
-                f"YAML parse error: {what} (line {line}, column {column} of document {count[doc.source]} it "
-                "renders; a value printed without quoting?)", doc.source, [f"  {line}: {printable(shown)}"])
+            raise _not_yaml(doc, problem, count[doc.source])
 
 
 def show_only(manifest: Manifest, patterns: Iterable[str]) -> Manifest:
@@ -156,8 +167,11 @@ def show_only(manifest: Manifest, patterns: Iterable[str]) -> Manifest:
     # Grouped by pattern in argument order, as Helm prints them; a document that several
     # patterns match is printed once (Helm repeats it, helm/helm#7203).
     for pattern in patterns:
-        matched = [d for d in manifest.documents
-                   if glob_match(pattern, d.source) or glob_match(pattern, d.source.split("/", 1)[-1])]
+        try:
+            matched = [d for d in manifest.documents
+                       if glob_match(pattern, d.source) or glob_match(pattern, d.source.split("/", 1)[-1])]
+        except ValueError as e:
+            raise MeshchartsError(str(e), "--show-only") from None
         if not matched:
             known = sorted({d.source for d in manifest.documents})
             raise MeshchartsError(f"no rendered template matches {pattern!r}", "--show-only",

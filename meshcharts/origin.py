@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from .errors import MeshchartsError
-from .values import Values, apply_set, merge_maps, read_values_file
+from .values import Values, apply_set, user_values
 
 KeyPath = tuple[Any, ...]  # map keys (str) and list indexes (int), outermost first
 
@@ -52,12 +52,8 @@ class Origins:
         before its source is looked up."""
         merged = self._merged.get(with_profiles)
         if merged is None:
-            merged = {}
-            for path, label in self.files[0 if with_profiles else self.profiles:]:
-                merge_maps(merged, read_values_file(path, label))
-            for flag, arg in self.sets:
-                apply_set(merged, arg, flag)
-            self._merged[with_profiles] = merged
+            merged = self._merged[with_profiles] = user_values(self.files[0 if with_profiles else self.profiles:],
+                                                               self.sets)
         return merged
 
     def where(self, path: KeyPath) -> str | None:

@@ -19,6 +19,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, Iterator
 
+from .cache import IdentityMemo
 from .chart import Chart
 from .errors import ChartError, ValuesError
 from .origin import KeyPath, Origins, dotted
@@ -88,23 +89,23 @@ def _user_path(path: KeyPath) -> KeyPath:
     return path[path.index("global"):] if "global" in path else path
 
 
-_VALIDATORS: dict[int, tuple[dict, Any]] = {}
+def _compile(schema: dict) -> Any:
+    import jsonschema
+    cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft7Validator)
+    cls.check_schema(schema)
+    return cls(schema)
+
+
+_VALIDATORS = IdentityMemo(_compile, 256)
 
 
 def _validator(chart: Chart) -> Any:
     """The compiled validator of a chart's schema (once per schema per process)."""
-    entry = _VALIDATORS.get(id(chart.schema))
-    if entry is not None and entry[0] is chart.schema:
-        return entry[1]
     import jsonschema
-    cls = jsonschema.validators.validator_for(chart.schema, default=jsonschema.Draft7Validator)
     try:
-        cls.check_schema(chart.schema)
+        return _VALIDATORS(chart.schema)
     except jsonschema.SchemaError as e:
         raise ChartError(f"invalid values schema: {e.message}", f"{chart.directory}/values.schema.json") from None
-    validator = cls(chart.schema)
-    _VALIDATORS[id(chart.schema)] = (chart.schema, validator)
-    return validator
 
 
 def _message(error: Any) -> str:
@@ -135,16 +136,13 @@ def _shown(value: Any) -> str:
 
 # A render that repeats with the same values (a pipeline, a watch loop) skips jsonschema: a
 # verdict of "valid" is kept on disk under the exact schema and values it was found for.
-_SCHEMA_DIGESTS: dict[int, tuple[dict, str]] = {}
+_SCHEMA_DIGESTS = IdentityMemo(
+    lambda schema: hashlib.blake2b(json.dumps(schema, sort_keys=True).encode(), digest_size=16).hexdigest(), 256)
 
 
 def _verdict_key(chart: Chart, values: Values) -> str:
-    entry = _SCHEMA_DIGESTS.get(id(chart.schema))
-    if entry is None or entry[0] is not chart.schema:
-        digest = hashlib.blake2b(json.dumps(chart.schema, sort_keys=True).encode(), digest_size=16).hexdigest()
-        entry = _SCHEMA_DIGESTS[id(chart.schema)] = (chart.schema, digest)  # type: ignore[assignment]
     values_digest = hashlib.blake2b(repr(values).encode("utf-8", "surrogatepass"), digest_size=20).hexdigest()
-    return f"valid:{entry[1]}:{values_digest}"
+    return f"valid:{_SCHEMA_DIGESTS(chart.schema)}:{values_digest}"
 
 
 def _known_valid(chart: Chart, values: Values) -> bool:

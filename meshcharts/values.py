@@ -8,8 +8,9 @@ from a parent into every enabled child, never upward or sideways.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Callable, Iterable, Protocol
+from typing import Any, Callable, Iterable, Protocol, Sequence
 
+from .cache import IdentityMemo
 from .errors import ValuesError
 from .yamlio import Int64, load_values_text, type_name
 
@@ -22,11 +23,13 @@ MAX_NESTED_NAME_LEVEL = 30
 
 def merge_maps(base: Values, overlay: Values) -> Values:
     """Merge ``overlay`` into ``base`` in place as Helm merges ``-f`` files: maps merge
-    recursively, anything else (lists, scalars, ``null``) replaces."""
+    recursively, anything else (lists, scalars, ``null``) replaces. Only ``base`` itself
+    changes: a map nested in it may also sit elsewhere (a YAML alias, an earlier file), so it is
+    copied before it takes the overlay."""
     for key, value in overlay.items():
         current = base.get(key)
         if isinstance(value, dict) and isinstance(current, dict):
-            merge_maps(current, value)
+            base[key] = merge_maps(dict(current), value)
         else:
             base[key] = value
     return base
@@ -111,6 +114,8 @@ class _SetParser:
             inner = {}
         elif not isinstance(inner, dict):
             raise self.fail(f"key {k!r} is {type_name(inner)}, not a map: cannot set {k}.<key>")
+        else:
+            inner = dict(inner)  # it may also sit elsewhere (a YAML alias): change a copy
         more = self.key(inner, level)
         if not more and not inner:
             raise self.fail(f"key map {k!r} has no value")
@@ -148,7 +153,7 @@ class _SetParser:
                 raise self.fail(f"index {i} holds {type_name(existing)}, not a list")
             inner_list, more = self.list_item(list(existing or []), j, level)
             return _set_index(lst, i, inner_list), more
-        inner = lst[i] if i < len(lst) and isinstance(lst[i], dict) else {}
+        inner = dict(lst[i]) if i < len(lst) and isinstance(lst[i], dict) else {}
         more = self.key(inner, level)
         return _set_index(lst, i, inner), more
 
@@ -236,7 +241,7 @@ def user_values(files: Iterable[tuple[str | Path, str]] = (), sets: Iterable[tup
 class ChartLike(Protocol):
     name: str
     values: Values
-    children: list
+    children: Sequence["ChartLike"]
 
 
 def copy_values(value: Any) -> Any:
@@ -264,16 +269,11 @@ def _without_nulls(value: Any) -> Any:
 # Chart defaults without their nulls, made once per default and then shared: nothing changes
 # coalesced values in place (templates cannot, and coalescing builds new maps), so every render
 # can hand out the same default subtrees instead of copying them.
-_STRIPPED: dict[int, tuple[Any, Any]] = {}
+_STRIPPED = IdentityMemo(_without_nulls, 4096)
 
 
 def _default(value: Any) -> Any:
-    if type(value) not in (dict, list):
-        return value
-    entry = _STRIPPED.get(id(value))
-    if entry is None or entry[0] is not value:
-        entry = _STRIPPED[id(value)] = (value, _without_nulls(value))
-    return entry[1]
+    return _STRIPPED(value) if type(value) in (dict, list) else value
 
 
 def _merged(mine: Values, defaults: Values) -> Values:
@@ -324,6 +324,12 @@ def coalesce(chart: ChartLike, user: Values, path: str = "", raw: dict[str, Any]
         section = dict(section)
         parent_global, child_global = out.get("global") or {}, section.get("global") or {}
         if isinstance(parent_global, dict) and isinstance(child_global, dict):
+            # Helm first folds a parent's own defaults into its children's sections (its
+            # import-values step), so every child also keeps the parent's default globals: a user
+            # null on a global removes it from the parent's templates, not from the children's.
+            default_global = chart.values.get("global")
+            if isinstance(default_global, dict) and default_global:
+                child_global = _child_globals(_default(default_global), child_global)
             section["global"] = _child_globals(parent_global, child_global)
         out[child.name] = coalesce(child, section, f"{path}{child.name}.", raw)
     return out

@@ -1,6 +1,10 @@
 """The Python API: ``meshcharts.render`` gives the CLI's bytes and documents a program can read."""
 from __future__ import annotations
 
+import dataclasses
+import inspect
+import json
+import re
 from pathlib import Path
 
 import pytest
@@ -90,3 +94,70 @@ def test_errors_are_meshcharts_errors(kwargs):
     with pytest.raises(MeshchartsError) as info:
         render(**{"chart": CHART, **kwargs})
     assert info.value.where and str(info.value).startswith(f"{info.value.where}: ")
+
+
+def _shown(default) -> str:
+    return json.dumps(default) if isinstance(default, str) else "None" if default is None else repr(default)
+
+
+def test_readme_gives_the_real_signature_of_render():
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    documented = " ".join(re.search(r"`render\((.*?)\)` returns", readme, re.S).group(1).split())
+    parts = []
+    for p in inspect.signature(render).parameters.values():
+        if p.kind is p.KEYWORD_ONLY and "*" not in parts:
+            parts.append("*")
+        parts.append(f"{p.name}={_shown(p.default)}")
+    assert documented == ", ".join(parts)
+
+
+def test_render_takes_every_render_option():
+    fields = {f.name for f in dataclasses.fields(RenderOptions)}
+    assert set(inspect.signature(render).parameters) == fields
+
+
+def test_a_long_running_process_does_not_keep_every_chart_it_rendered(make_chart, monkeypatch):
+    """Per-object memos (default values, Files, schemas) are bounded: rendering one chart after
+    another does not keep the data of every chart ever loaded."""
+    import gc
+    import tracemalloc
+
+    from meshcharts import engine, schema, values
+    for memo in (values._STRIPPED, engine._FILES, schema._VALIDATORS, schema._SCHEMA_DIGESTS):
+        monkeypatch.setattr(memo, "size", 4)
+    spec = {"values.yaml": "".join(f"k{i}: {{a: {i}, b: [1, 2], c: {{d: x}}}}\n" for i in range(300)),
+            "values.schema.json": '{"type": "object"}', "templates/t.yaml": "kind: T\nv: {{ Values.k1.a }}\n",
+            "files/f.txt": "x" * 10_000}
+
+    def render_new_charts(n: int) -> int:
+        for _ in range(n):
+            render(chart=make_chart(spec), set_values=["k1.a=2"])
+        gc.collect()
+        return tracemalloc.get_traced_memory()[0]
+
+    tracemalloc.start()
+    try:
+        settled = render_new_charts(12)  # past the loader's cache of 8 charts and every memo's bound
+        later = render_new_charts(12)
+    finally:
+        tracemalloc.stop()
+    assert later - settled < 1_000_000  # each chart's data is about 300 kB
+
+
+def test_each_values_file_is_read_once_per_render(make_chart, tmp_path, monkeypatch):
+    """The merge of the user's sources serves the render and the schema's unknown-key check."""
+    from meshcharts import origin, values
+    chart = make_chart({"values.yaml": "a: 1\n", "values.schema.json": '{"type": "object"}',
+                        "templates/t.yaml": "kind: T\nv: {{ Values.a }}\n"})
+    site = tmp_path / "site.yaml"
+    site.write_text("a: 2\n")
+    reads = []
+    real = values.read_values_file
+    def counted(path, label=None):
+        reads.append(path)
+        return real(path, label)
+
+    for module in (values, origin):  # wherever a reader may be bound
+        monkeypatch.setattr(module, "read_values_file", counted, raising=False)
+    assert render(chart=chart, values_files=[site]).documents[0].object["v"] == 2
+    assert reads == [site]

@@ -2,6 +2,8 @@
 conditions and tags, and the root-only .helmignore."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from meshcharts import MeshchartsError
@@ -76,6 +78,13 @@ def test_kube_version_constraint(render_chart, where, constraint, kube, ok):
         with pytest.raises(ChartError) as info:
             render_chart(spec, kube_version=kube)
         assert where in str(info.value) and constraint in str(info.value)
+
+
+@pytest.mark.parametrize("constraint", ["'>=1.x.y'", "[1]"], ids=["bad-version", "a-list"])
+def test_kube_version_constraint_that_does_not_parse_names_chart_yaml(render_chart, constraint):
+    spec = {"Chart.yaml": f"name: p\nversion: 0.1.0\nkubeVersion: {constraint}\n", "templates/a.yaml": DOC}
+    with pytest.raises(ChartError, match=r"/Chart\.yaml: kubeVersion .*: invalid semantic version"):
+        render_chart(spec)
 
 
 def test_bad_kube_version_flag_is_an_error(render_chart):
@@ -181,6 +190,43 @@ def test_alias_renames_the_child(render_chart):
     spec = _with_dependencies("- name: kid\n  alias: nick\n  condition: nick.enabled\n", "requirements.yaml",
                               "nick: {enabled: true}\n")
     assert "parent/charts/nick/templates/k.yaml" in sources(render_chart(spec))
+
+
+BAD_DEPENDENCIES = [
+    # (requirements.yaml, Chart.yaml dependencies, message)
+    ("- name: kid\n", None, "requirements.yaml: requirements.yaml must be a map, not a list"),
+    ("dependencies: {name: kid}\n", None, "requirements.yaml: 'dependencies' must be a list, not a map"),
+    (None, "dependencies: 5\n", "Chart.yaml: 'dependencies' must be a list, not a number"),
+    ("dependencies:\n- name: kid\n  tags: front\n", None, "requirements.yaml: dependency #1: 'tags' must be a list of tag names"),
+    ("dependencies:\n- name: [kid]\n", None, "requirements.yaml: dependency #1: 'name' must be a string, not a list"),
+    ("dependencies:\n- name: kid\n  condition: {a: b}\n", None,
+     "requirements.yaml: dependency #1: 'condition' must be a string, not a map"),
+    ("dependencies:\n- version: 1.0.0\n", None, "requirements.yaml: dependency #1 has no name"),
+]
+
+
+@pytest.mark.parametrize(("requirements", "chart_deps", "message"), BAD_DEPENDENCIES, ids=[
+    "requirements-a-list", "dependencies-a-map", "chart-yaml-dependencies-a-number", "tags-a-string", "name-a-list",
+    "condition-a-map", "no-name"])
+def test_malformed_dependency_list_names_its_file(render_chart, requirements, chart_deps, message):
+    spec = {"templates/a.yaml": DOC, "charts/kid/templates/k.yaml": DOC}
+    if requirements is not None:
+        spec["requirements.yaml"] = requirements
+    if chart_deps is not None:
+        spec["Chart.yaml"] = "apiVersion: v2\nname: parent\nversion: 0.1.0\n" + chart_deps
+    with pytest.raises(ChartError) as info:
+        render_chart(spec)
+    assert str(info.value).endswith(message)
+
+
+def test_scalar_condition_and_alias_are_read_as_text(render_chart):
+    """Helm reads these fields as strings: `condition: true` is the path "true" (not found, so the
+    child stays enabled) and `alias: 5` names the child "5"."""
+    spec = _with_dependencies("- name: kid\n  condition: true\n  alias: 5\n", "requirements.yaml",
+                              "'5': {v: from-parent}\n")
+    spec["charts/kid/templates/k.yaml"] = "kind: T\nv: {{ Values.v }}\n"
+    docs = render_chart(spec).by_source()
+    assert docs["parent/charts/5/templates/k.yaml"][0].object["v"] == "from-parent"
 
 
 CONDITIONS = [
@@ -300,3 +346,23 @@ def test_helmignore_notes_txt_removes_it_everywhere(render_chart):
 def test_helmignore_double_star_is_an_error(render_chart):
     with pytest.raises(ChartError, match=r"\.helmignore:2: '\*\*'"):
         render_chart({".helmignore": "a\n**/b\n", "templates/a.yaml": DOC})
+
+
+def test_helmignore_that_hides_chart_yaml_is_a_missing_chart_yaml(render_chart):
+    """Helm's quirk: a `!p` rule ignores everything not matching p, Chart.yaml included."""
+    with pytest.raises(ChartError, match="Chart.yaml file is missing"):
+        render_chart({".helmignore": "*.md\n!docs/readme.md\n", "templates/a.yaml": DOC})
+
+
+def test_helmignore_can_hide_requirements_yaml(render_chart):
+    spec = _with_dependencies("- name: kid\n  condition: kid.enabled\n", "requirements.yaml",
+                              "kid: {enabled: false}\n")
+    spec[".helmignore"] = "requirements.yaml\n"
+    assert "parent/charts/kid/templates/k.yaml" in sources(render_chart(spec))
+
+
+@pytest.mark.parametrize(("pattern", "fragment"), [("[z-a]", "bad character range"), ("a[b", "'[' without ']'")],
+                         ids=["bad-range", "unclosed-bracket"])
+def test_helmignore_pattern_that_does_not_compile_is_an_error(render_chart, pattern, fragment):
+    with pytest.raises(ChartError, match=rf"\.helmignore:2: syntax error in pattern .*{re.escape(fragment)}"):
+        render_chart({".helmignore": f"a\n{pattern}\n", "templates/a.yaml": DOC})

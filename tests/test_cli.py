@@ -75,6 +75,13 @@ def test_show_only_pattern_matching_nothing_is_an_error(pattern):
     assert result.stderr.startswith(f"Error: --show-only: no rendered template matches {pattern!r}")
 
 
+@pytest.mark.parametrize("pattern", ["templates/[z-a].yaml", "templates/[ab"])
+def test_show_only_pattern_that_does_not_compile_is_an_error(pattern):
+    result = run("render", "--chart", CHART, "--show-only", pattern)
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr.startswith(f"Error: --show-only: syntax error in pattern {pattern!r}")
+
+
 # --- --output-dir ---------------------------------------------------------------------------
 
 def tree(root: Path) -> dict[str, bytes | None]:

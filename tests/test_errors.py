@@ -226,6 +226,30 @@ def test_value_that_breaks_the_yaml_a_template_prints_is_a_yaml_error(make_chart
     assert "  3:   note: a: b" in message
 
 
+BROKEN_POD = "kind: Pod\nspec:\n  containers:\n  - image: nginx\n   bad: [\n"
+
+
+@pytest.mark.parametrize("args", [["render"], ["render", "--registry", "reg.local/m"], ["images"]],
+                         ids=["render", "render-registry", "images"])
+def test_chart_template_that_prints_broken_yaml_is_a_yaml_error(make_chart, args):
+    """A chart's own template can print a document that is not YAML, with no user values at all."""
+    chart = make_chart({"templates/pod.yaml": BROKEN_POD})
+    message = assert_clean_failure(run(*args, "--chart", str(chart)),
+                                   "parent/templates/pod.yaml: YAML parse error: did not find expected key")
+    assert "  5:    bad: [" in message
+
+
+@pytest.mark.parametrize(("text", "fragment"), [
+    (BROKEN_POD, "t.yaml: YAML parse error: did not find expected key (line 5, column 4 of a document"),
+    ("a: !!python/name:os.system x\n", "t.yaml: YAML error: could not determine a constructor"),
+], ids=["does-not-parse", "unknown-tag"])
+def test_document_object_of_text_that_is_not_yaml_names_the_template(text, fragment):
+    from meshcharts.manifest import Document
+    with pytest.raises(MeshchartsError) as info:
+        Document("c/templates/t.yaml", text, "Pod").object
+    assert str(info.value).startswith(f"c/templates/{fragment}")
+
+
 # --- nothing written or removed ---------------------------------------------------------------------
 
 @pytest.mark.parametrize("args", [

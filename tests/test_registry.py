@@ -428,21 +428,24 @@ def test_two_images_that_would_share_a_mirror_are_an_error(make_chart):
     assert run("images", "--chart", str(chart)).exit_code == 0  # listing alone is fine
 
 
+NGINX_POD = """
+    apiVersion: v1
+    kind: Pod
+    metadata:
+      name: p
+    spec:
+      containers:
+      - name: c
+        image: nginx
+    """
+
+
 @pytest.mark.parametrize(("container", "message"), [
     ("image: Not/Valid", "parent/templates/pod.yaml: Pod p, container c: 'Not/Valid' is not an image reference"),
     ("image: ''", "parent/templates/pod.yaml: Pod p, container c has no image"),
 ], ids=["invalid", "empty"])
 def test_a_bad_image_is_named(make_chart, container, message):
-    chart = make_chart({"templates/pod.yaml": f"""
-        apiVersion: v1
-        kind: Pod
-        metadata:
-          name: p
-        spec:
-          containers:
-          - name: c
-            {container}
-        """})
+    chart = make_chart({"templates/pod.yaml": NGINX_POD.replace("image: nginx", container)})
     assert run("render", "--chart", str(chart)).exit_code == 0  # no flag, no look at images
     for args in (["images"], ["render", "--registry", MIRROR]):
         result = run(*args, "--chart", str(chart))
@@ -456,16 +459,7 @@ def test_a_bad_image_is_named(make_chart, container, message):
     ("global.imagePullSecrets[0].name=1", "global.imagePullSecrets[0]", "1 is not a secret name"),
 ], ids=["not-a-list", "bad-name", "map-without-a-string-name"])
 def test_bad_pull_secrets_are_named(make_chart, setting, where, message):
-    chart = make_chart({"templates/pod.yaml": """
-        apiVersion: v1
-        kind: Pod
-        metadata:
-          name: p
-        spec:
-          containers:
-          - name: c
-            image: nginx
-        """})
+    chart = make_chart({"templates/pod.yaml": NGINX_POD})
     assert run("render", "--chart", str(chart), "--set", setting).exit_code == 0  # only the flags read it
     for flag in ("--registry", "--check-registry"):
         result = run("render", "--chart", str(chart), "--set", setting, flag, MIRROR)
@@ -474,18 +468,8 @@ def test_bad_pull_secrets_are_named(make_chart, setting, where, message):
 
 
 def test_pull_secret_maps_are_accepted(make_chart):
-    chart = make_chart({
-        "values.yaml": "global:\n  imagePullSecrets:\n  - name: regcred\n",
-        "templates/pod.yaml": """
-            apiVersion: v1
-            kind: Pod
-            metadata:
-              name: p
-            spec:
-              containers:
-              - name: c
-                image: nginx
-            """})
+    chart = make_chart({"values.yaml": "global:\n  imagePullSecrets:\n  - name: regcred\n",
+                        "templates/pod.yaml": NGINX_POD})
     moved = render(chart=str(chart), registry=MIRROR, check_registry=MIRROR)
     assert moved.documents[0].object["spec"]["imagePullSecrets"] == [{"name": "regcred"}]
     assert moved.documents[0].object["spec"]["containers"][0]["image"] == f"{MIRROR}/library/nginx:latest"

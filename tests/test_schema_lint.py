@@ -77,6 +77,24 @@ def test_open_maps_take_any_key():
     assert any(d.kind == "Service" and d.name == "edge" for d in manifest.documents)
 
 
+def test_values_helm_renders_as_text_pass_the_schema(tmp_path):
+    # --set reads 0.5 as text, Kubernetes takes a port's name as its targetPort, and the chart
+    # reads arch weights through `int`: Helm renders each of these, so the schema lets them by.
+    site = tmp_path / "site.yaml"
+    site.write_text("global:\n  arch:\n    amd64: '3'\n")
+    manifest = render(values_files=[site], set_values=[
+        "pilot.traceSampling=0.5", "gateways.istio-ingressgateway.ports[0].port=80",
+        "gateways.istio-ingressgateway.ports[0].name=http2", "gateways.istio-ingressgateway.ports[0].targetPort=http"])
+    assert manifest.warnings == []
+    docs = {(d.kind, d.name): d.object for d in manifest.documents}
+    pilot = docs[("Deployment", "istio-pilot")]["spec"]["template"]["spec"]
+    assert {"name": "PILOT_TRACE_SAMPLING", "value": "0.5"} in pilot["containers"][0]["env"]
+    assert pilot["affinity"]["nodeAffinity"]["preferredDuringSchedulingIgnoredDuringExecution"][0]["weight"] == 3
+    assert docs[("Service", "istio-ingressgateway")]["spec"]["ports"][0]["targetPort"] == "http"
+    with pytest.raises(MeshchartsError, match=r"global\.arch\.amd64: 'most' does not match"):
+        render(set_values=["global.arch.amd64=most"])
+
+
 def test_user_gateways_are_typed_like_the_bundled_ones():
     with pytest.raises(MeshchartsError, match=r"gateways\.edge\.replicaCount: expected a whole number"):
         render(set_values=["gateways.edge.replicaCount=many"])

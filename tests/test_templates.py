@@ -9,6 +9,7 @@ import re
 
 import pytest
 
+from meshcharts.api import RenderOptions, load, render_templates
 from meshcharts.errors import TemplateError
 
 VALUES = """\
@@ -33,12 +34,14 @@ tplsrc: "{{ Release.Name }}-{{ Values.s }}"
 
 
 @pytest.fixture
-def out(render_chart):
-    """Render ``out=[EXPR-TEMPLATE]`` in a chart with VALUES; return what is inside the brackets."""
+def out(make_chart):
+    """Render ``out=[EXPR-TEMPLATE]`` in a chart with VALUES; return what is inside the brackets.
+    The template's text is taken from the engine: what a function prints need not be YAML."""
     def run(body: str, values: str = VALUES, extra: dict[str, str] | None = None, **options) -> str:
         spec = {"values.yaml": values, "templates/t.yaml": f"out=[{body}]\n", **(extra or {})}
-        text = render_chart(spec, **options).by_source()["parent/templates/t.yaml"][0].text
-        m = re.fullmatch(r"out=\[(.*)\]", text, re.S)
+        opts = RenderOptions(chart=make_chart(spec), **options)
+        text = render_templates(opts, *load(opts))["parent/templates/t.yaml"]
+        m = re.fullmatch(r"out=\[(.*)\]\n", text, re.S)
         assert m, text
         return m.group(1)
     return run
@@ -110,8 +113,9 @@ FILES = {
     ('{{ Files.Glob("nothing/*").AsConfig() }}', ""),
     ('{{ Files.Get("values.yaml") }}|{{ Files.Get("Chart.yaml") }}|{{ Files.Get("templates/t.yaml") }}', "||"),
     ('{{ Files.Get("../outside.txt") }}|{{ Files.Get("/etc/hostname") }}', "|"),
+    ('{{ Files.Glob("conf/[z-a].txt") }}|{{ Files.Glob("conf/[") }}', "map[]|map[]"),
 ], ids=["get", "get-is-never-templated", "get-missing", "glob-sorted-one-level", "as-config", "as-config-empty",
-        "chart-own-files-excluded", "no-read-outside-chart"])
+        "chart-own-files-excluded", "no-read-outside-chart", "glob-that-does-not-compile-matches-nothing"])
 def test_files(out, body, expected):
     assert out(body, extra=FILES) == expected
 
@@ -148,6 +152,19 @@ def test_include_passes_root_and_keeps_caller_template(render_chart):
 def test_include_with_plain_argument_binds_dot(out):
     assert out('{{ include("d", Values.m) }}', extra={
         "templates/_h.tpl": '{% define "d" %}{{ dot.a }}+{{ dot.b }}{% enddefine %}'}) == "1+2"
+
+
+@pytest.mark.parametrize(("body", "expected"), [
+    ('{% set ns = namespace(i=0) %}{% for x in [1, 2, 3] %}{% set ns.i = ns.i + 1 %}{{ include("i", ns) }}'
+     '{% endfor %}', "123"),
+    ('{% for x in [1, 2, 3] %}{{ include("index", loop) }}{% endfor %}', "123"),
+    ('{% set c = cycler("a", "b") %}{{ include("current", c) }}{{ c.next() and "" }}{{ include("current", c) }}',
+     "ab"),
+], ids=["namespace", "loop", "cycler"])
+def test_include_of_an_object_that_changes_renders_it_again(out, body, expected):
+    defines = ('{% define "i" %}{{ dot.i }}{% enddefine %}{% define "index" %}{{ dot.index }}{% enddefine %}'
+               '{% define "current" %}{{ dot.current }}{% enddefine %}')
+    assert out(body, extra={"templates/_h.tpl": defines}) == expected
 
 
 def test_include_result_pipes_into_filters(out):
@@ -297,6 +314,8 @@ FUNCTIONS = [
     ("{{ Values.t and Values.s }}|{{ Values.zero or Values.empty or 'x' }}|{{ Values.zero and Values.absent.x }}",
      "text|x|0"),
     ('{{ Values.lst }} {{ Values.m }}', "[a b] map[a:1 b:2]"),
+    ('{{ dict("a", 1, "b") }}', "map[a:1 b:]"),
+    ('{{ printf("%.1f|%f|%e", Values.f15, "x", Values.t) }}', "1.5|%!f(string=x)|%!e(bool=true)"),
 ]
 
 
@@ -308,7 +327,7 @@ FUNCTIONS = [
     "default-keeps-true", "trunc", "trunc-negative", "trunc-short", "trimSuffix-once", "trimPrefix", "replace",
     "contains", "b64enc", "sha256sum", "base", "semverCompare", "semverCompare-prerelease-caret",
     "semverCompare-tilde-wildcard", "printf", "printf-v", "printf-nil", "printf-q-width", "int", "items-sorted",
-    "items-missing", "and-or-return-operands", "list-map-printing"])
+    "items-missing", "and-or-return-operands", "list-map-printing", "dict-odd-arguments", "printf-f-of-non-number"])
 def test_functions(out, body, expected):
     assert out(body, name="rel") == expected
 

@@ -136,6 +136,14 @@ def test_user_global_reaches_children(values_of):
     assert got["parent/charts/child"]["global"]["hub"] == "u"
 
 
+def test_user_null_on_a_global_leaves_the_childrens_default(values_of):
+    # Helm folds a parent's defaults into its children's sections before the user's values apply,
+    # so a null removes a global (or a key of a global map) from the parent's own templates only.
+    got = values_of(parent="global: {hub: p, m: {a: 1, b: 2}}\n", set_values=["global.hub=null", "global.m.a=null"])
+    assert got["parent"]["global"] == {"m": {"b": 2}}
+    assert got["parent/charts/child"]["global"] == {"hub": "p", "m": {"a": 1, "b": 2}}
+
+
 def test_grandchild_precedence_and_globals(render_chart):
     spec = {
         "values.yaml": "global: {g: root}\nmid: {leaf: {k: root}}\n",
@@ -223,3 +231,26 @@ def test_missing_values_file_is_an_error(make_chart, tmp_path):
 ], ids=["y-is-true", "off-is-false", "octal", "sexagesimal-stays-string", "date-stays-string"])
 def test_values_files_read_with_yaml_1_1_rules(make_chart, text, expected):
     assert effective_values(RenderOptions(chart=make_chart({"values.yaml": text})))["v"] == expected
+
+
+# A YAML alias gives two keys one map, as text; in Helm (and here) they are two values, so a
+# later source that changes one leaves the other alone.
+ALIASED = "a: &shared {k: 1, keep: 1}\nb: *shared\n"
+
+
+@pytest.mark.parametrize(("files", "sets", "expected_a"), [
+    ([ALIASED], ["a.k=2"], {"k": 2, "keep": 1}),
+    ([ALIASED, "a: {k: 3}\n"], [], {"k": 3, "keep": 1}),
+    ([ALIASED + "---\na: {k: 4}\n"], [], {"k": 4, "keep": 1}),
+    (["l: &m [{k: 1}]\nmm: *m\n"], ["l[0].k=5"], None),
+], ids=["set-into-alias", "later-file-into-alias", "later-document-into-alias", "set-into-aliased-list-item"])
+def test_changing_one_alias_of_a_map_leaves_the_other(make_chart, tmp_path, files, sets, expected_a):
+    paths = []
+    for i, text in enumerate(files):
+        paths.append(tmp_path / f"f{i}.yaml")
+        paths[-1].write_text(text)
+    values = effective_values(RenderOptions(chart=make_chart({}), values_files=paths, set_values=sets))
+    if expected_a is None:
+        assert (values["l"], values["mm"]) == ([{"k": 5}], [{"k": 1}])
+    else:
+        assert (values["a"], values["b"]) == (expected_a, {"k": 1, "keep": 1})
