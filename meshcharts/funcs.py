@@ -239,6 +239,41 @@ def to_int(value: Any) -> int:
     return 0
 
 
+# Text that YAML reads as one scalar when printed bare after "key: " (it may read as a number or
+# a boolean, exactly as it does when Helm prints it): no indicator first, no ": " or " #", no line
+# break or control character, no surrounding space, no trailing colon.
+_PRINTABLE = "\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff"  # what a YAML stream may hold
+_BARE = re.compile(r"(?:(?![\s\-?:,\[\]{}#&*!|>'" + '"' + r"%@`])[" + _PRINTABLE + r"]|-(?=\S))[" + _PRINTABLE + "]*")
+
+
+def bare_or_quoted(text: str, key: bool = False) -> str:
+    """``text`` as Helm prints it (bare) when YAML reads that as one scalar, else double-quoted,
+    so that hostile text arrives intact instead of breaking the document. An empty value prints
+    as nothing (null, as from Helm); an empty key cannot, so it is quoted."""
+    if (text == "" and not key) or (_BARE.fullmatch(text) and text[-1] not in " :" and ": " not in text
+                                    and " #" not in text and not any(c in text for c in "\u2028\u2029\ufeff")):
+        return text
+    return go_quote(text)
+
+
+def entries(mapping: Any) -> str:
+    """A map's entries one per line in Go's key order, each ``key: value`` printed as Helm's
+    ``{{ $k }}: {{ $v }}`` loop prints it (so text like ``true`` or ``10`` reads as Helm's does),
+    except that text which would break the YAML is quoted. Nested maps and lists use toYaml."""
+    if is_nil(mapping):
+        return ""
+    lines = []
+    for key, value in items(mapping):
+        head = bare_or_quoted(go_str(key), key=True)
+        if isinstance(value, (dict, list)) and value:
+            lines.append(f"{head}:\n" + indent(to_yaml_filter(value), 2))
+        elif isinstance(value, str):
+            lines.append(f"{head}: {bare_or_quoted(value)}")
+        else:
+            lines.append(f"{head}: {go_str(value)}")
+    return "\n".join(lines)
+
+
 def to_yaml_filter(value: Any) -> str:
     return "null" if is_nil(value) else to_yaml(value, _plain)
 
@@ -392,7 +427,7 @@ def _check(part: str, v: tuple) -> bool:
 
 
 FILTERS: dict[str, Any] = {
-    "toYaml": to_yaml_filter, "toJson": to_json, "fromYaml": from_yaml, "indent": indent,
+    "toYaml": to_yaml_filter, "entries": entries, "toJson": to_json, "fromYaml": from_yaml, "indent": indent,
     "nindent": nindent, "quote": quote, "squote": squote, "default": default, "trunc": trunc,
     "trimSuffix": trim_suffix, "trimPrefix": trim_prefix, "replace": replace, "contains": contains,
     "b64enc": b64enc, "b64dec": b64dec, "sha256sum": sha256sum, "base": base, "int": to_int,

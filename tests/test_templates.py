@@ -397,3 +397,32 @@ def test_whitespace_control(render_chart):
         "c: {{- ' x' }}\n"
         "d: {{ 'y' -}}   \n\n  e\n")})
     assert manifest.documents[0].text == "kind: T\na:\n  b: 1\nc: x\nd: ye"
+
+
+@pytest.mark.parametrize("text, printed", [
+    ("plain", "plain"),
+    ("true", "true"),                      # Helm prints it bare: YAML reads a boolean, as from Helm
+    ("10", "10"),
+    ("", ""),                              # bare nothing: null, as from Helm
+    ("-5", "-5"),
+    ("registry.local:5000/istio", "registry.local:5000/istio"),
+    ("a: b", '"a: b"'),                    # would start a map: quoted
+    ("x #c", '"x #c"'),                    # would start a comment
+    ("multi\nline", '"multi\\nline"'),
+    ("- x", '"- x"'),
+    ("{{ Release.Name }}", '"{{ Release.Name }}"'),
+    ("'s'", "\"'s'\""),
+    ("trail ", '"trail "'),
+    ("x:", '"x:"'),
+    ("é ü", "é ü"),
+], ids=lambda v: repr(v))
+def test_bare_or_quoted_prints_like_helm_unless_that_breaks_yaml(text, printed):
+    from meshcharts.funcs import bare_or_quoted
+    assert bare_or_quoted(text) == printed
+
+
+def test_entries_filter_prints_a_map_like_a_helm_range_loop():
+    from meshcharts.funcs import entries
+    # sorted keys; numbers and typed-looking text bare; a missing value prints nothing; hostile text quoted
+    assert entries({"b": "true", "a": 10, "c": "x: y", "d": None}) == 'a: 10\nb: true\nc: "x: y"\nd: '
+    assert entries({"n": {"k": "v"}}) == "n:\n  k: v"
