@@ -355,6 +355,12 @@ def go_dict(*pairs: Any) -> dict:
     return out
 
 
+def text(*values: Any) -> str:
+    """The values side by side exactly as ``{{ a }}{{ b }}`` prints them (a missing value or
+    null prints nothing), for building one string to quote: ``text(hub, "/", image) | quote``."""
+    return "".join(go_str(v) for v in values)
+
+
 def go_print(*values: Any) -> str:
     """Go's ``fmt.Sprint``: a space only between two operands that are not strings."""
     out = []
@@ -436,6 +442,6 @@ FILTERS: dict[str, Any] = {
 
 FUNCTIONS: dict[str, Any] = {
     "printf": printf, "semverCompare": semver_compare, "required": required, "fail": fail,
-    "list": go_list, "dict": go_dict, "hasKey": has_key, "empty": is_empty, "print": go_print,
+    "list": go_list, "dict": go_dict, "hasKey": has_key, "empty": is_empty, "print": go_print, "text": text,
     "quote": quote, "default": lambda fallback, value: default(value, fallback),
 }

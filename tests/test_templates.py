@@ -426,3 +426,10 @@ def test_entries_filter_prints_a_map_like_a_helm_range_loop():
     # sorted keys; numbers and typed-looking text bare; a missing value prints nothing; hostile text quoted
     assert entries({"b": "true", "a": 10, "c": "x: y", "d": None}) == 'a: 10\nb: true\nc: "x: y"\nd: '
     assert entries({"n": {"k": "v"}}) == "n:\n  k: v"
+
+
+def test_text_joins_values_as_printing_them_does():
+    from meshcharts.funcs import text
+    from meshcharts.yamlio import Int64
+    assert text("reg", "/", "pilot", ":", 1.0) == "reg/pilot:1"
+    assert text(None, "/proxy:", Int64(5)) == "/proxy:5"   # a null prints nothing, as {{ }} does
