@@ -283,3 +283,10 @@ def test_library_raises_meshcharts_errors():
     from meshcharts import render
     with pytest.raises(MeshchartsError, match="pilot.replicaCount: expected a whole number"):
         render(set_values=["pilot.replicaCount=two"])
+
+
+def test_statsd_sink_without_host_is_a_clear_error_not_broken_yaml():
+    # Helm renders a bare ":" argument here and fails parsing its own output; say what is missing.
+    with pytest.raises(MeshchartsError) as caught:
+        render(set_values=["global.proxy.envoyStatsd.enabled=true"])
+    assert "global.proxy.envoyStatsd.host must be set" in str(caught.value)

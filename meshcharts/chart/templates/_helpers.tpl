@@ -19,3 +19,7 @@
 {% define "istio.configmap.checksum" %}
 {{- (Template.BasePath ~ "/configmap.yaml") | sha256sum -}}
 {% enddefine %}
+
+{# The statsd sink as host:port for proxy arguments; with the sink enabled, both must be set
+   (without them the argument would print as a bare ":" and break the manifest). #}
+{% define "istio.statsd.hostport" %}{{ required("global.proxy.envoyStatsd.host must be set when global.proxy.envoyStatsd.enabled is true", Values.global.proxy.envoyStatsd.host) }}:{{ required("global.proxy.envoyStatsd.port must be set when global.proxy.envoyStatsd.enabled is true", Values.global.proxy.envoyStatsd.port) }}{% enddefine %}
