@@ -11,6 +11,7 @@ import tracemalloc
 import pytest
 from click.testing import CliRunner
 
+from meshcharts import render
 from meshcharts.cli import cli
 from meshcharts.errors import MeshchartsError, ValuesError
 from meshcharts.yamlio import MAX_DEPTH, load_values_text
