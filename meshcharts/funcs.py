@@ -13,7 +13,7 @@ import re
 from typing import Any
 
 from .errors import TemplateError
-from .yamlio import Int64, format_number, value_kind, load_values_text, to_yaml
+from .yamlio import format_number, load_values_text, to_yaml, value_kind
 
 
 class Missing:
