@@ -20,12 +20,25 @@ from pathlib import Path
 from typing import Any, Callable
 
 
+def _find_jinja_parser() -> str:
+    """Jinja2's parser module, found without importing Jinja2 (which a cached render never does)."""
+    for entry in sys.path:
+        candidate = os.path.join(entry or ".", "jinja2", "parser.py")
+        if os.path.isfile(candidate):
+            return candidate
+    return "jinja2/parser.py"
+
+
+_JINJA_PARSER = _find_jinja_parser()
+
+
 def _code_stamp() -> str:
     """Size and mtime of the modules whose code decides what the caches hold: after an upgrade
     or an edit, entries an older version wrote are not read back."""
     here = os.path.dirname(os.path.abspath(__file__))
     parts = []
-    for module in ("cache.py", "engine.py", "funcs.py", "schema.py", "values.py", "yamlio.py"):
+    for module in ("cache.py", "compiler.py", "engine.py", "funcs.py", "runtime.py", "schema.py", "values.py",
+                   "yamlio.py", _JINJA_PARSER):
         try:
             st = os.stat(os.path.join(here, module))
             parts.append(f"{module}:{st.st_size}:{st.st_mtime_ns}")

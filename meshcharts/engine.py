@@ -1,9 +1,10 @@
-"""The template engine: Jinja2 in a sandbox, with Helm's names, lookups and shared defines
-(Jinja2's one home in meshcharts).
+"""The template engine: compiled templates on meshcharts' runtime, with Helm's names, lookups
+and shared defines.
 
 ``render_charts`` takes an enabled chart tree and its coalesced values and returns each
 template's text by full path (``istio/charts/pilot/templates/deployment.yaml``), the same
-name Helm's engine uses for ``# Source:``, ``Template.Name`` and error locations.
+name Helm's engine uses for ``# Source:``, ``Template.Name`` and error locations. Templates are
+compiled by :mod:`meshcharts.compiler` (imported only when a template is not in the cache).
 """
 from __future__ import annotations
 
@@ -11,36 +12,21 @@ import contextvars
 import hashlib
 import marshal
 import re
-from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any, Iterator, NamedTuple
 
-import jinja2
-from jinja2.runtime import LoopContext, Macro
-from jinja2.sandbox import SandboxedEnvironment
-from jinja2.utils import Cycler, Joiner, Namespace
-
-from . import funcs
+from . import funcs, runtime
 from .cache import DiskCache, IdentityMemo
 from .chart import Chart, chart_fields, glob_match
 from .errors import TemplateError
-from .funcs import FailRequested, Missing, go_str, go_type
+from .funcs import FailRequested, go_str
+from .runtime import NotAMap, Scope, TemplateObject
 from .values import Values
 from .yamlio import to_yaml
 
 MAX_INCLUDE_DEPTH = 100
 
 
-# What compiled code depends on besides its source and meshcharts' own filters and environment
-# (Jinja folds filters over constants at compile time; the cache's salt covers those modules).
-_JINJA = f"jinja2 {jinja2.__version__}"
-
-
 # --- objects templates see -------------------------------------------------------------------
-
-class TemplateObject:
-    """Python objects exposed to templates: only the names in ``exposed`` are reachable."""
-    exposed: frozenset[str] = frozenset()
-
 
 class Files(dict, TemplateObject):
     """A chart's non-template files (path → text): ``Get``, ``Glob``, ``AsConfig``, ``AsSecrets``."""
@@ -106,132 +92,13 @@ class APIVersions(TemplateObject):
         return "[" + " ".join(sorted(self.versions)) + "]"
 
 
-class Scope(dict):
-    """What a template file sees at its top: Helm's ``.`` (``root`` in meshcharts)."""
-
-
-# --- Jinja2 environment ----------------------------------------------------------------------
-
-class GoUndefined(jinja2.Undefined, Missing):
-    """A missing key: prints empty and is falsy, but reading through it is an error (Helm)."""
-    __slots__ = ()
-
-    def __getattr__(self, name: str) -> Any:
-        if name[:2] == "__":
-            raise AttributeError(name)
-        raise jinja2.TemplateRuntimeError(f"nil pointer evaluating interface {{}}.{name}")
-
-
-_JINJA_RUNTIME = (LoopContext, Namespace, Macro, Cycler, Joiner)
-
-# The most characters or items one `*` may build ("x" * n): the one way a short template could
-# exhaust memory in a single step.
-MAX_REPEAT = 10_000_000
-
-
-class NotAMap(jinja2.TemplateRuntimeError):
-    """A field or index read from a value that is not a map; the value is kept so that the
-    error can name the key holding it."""
-
-    def __init__(self, message: str, value: Any):
-        super().__init__(message)
-        self.value = value
-
-
-def _check_binop(operator: str, left: Any, right: Any) -> None:
-    if operator == "*":
-        for seq, n in ((left, right), (right, left)):
-            if isinstance(seq, (str, list, tuple)) and isinstance(n, int) and len(seq) * n > MAX_REPEAT:
-                raise jinja2.TemplateRuntimeError(f"'*' would build more than {MAX_REPEAT} characters or items")
-    elif (isinstance(left, int) and isinstance(right, int) and right > 64
-          and right * max(abs(left), 2).bit_length() > 64 * 1024):
-        raise jinja2.TemplateRuntimeError("'**' would build a number of more than 64K bits")
-
-
-class HelmEnvironment(SandboxedEnvironment):
-    """Sandboxed Jinja2 whose dotted lookups are Helm's: map keys, never Python attributes."""
-
-    intercepted_binops = frozenset({"*", "**"})
-
-    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
-        _check_binop(operator, left, right)
-        return super().call_binop(context, operator, left, right)
-
-    def unsafe_undefined(self, obj: Any, attribute: str) -> Any:
-        # Jinja's sandbox hands back a silent undefined here; a template should learn at once.
-        raise jinja2.exceptions.SecurityError(f"{type(obj).__name__}.{attribute} is a Python internal")
-
-    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805 - Jinja's signature
-        if isinstance(__obj, jinja2.Undefined):
-            raise jinja2.TemplateRuntimeError(f"{__obj._undefined_name or 'a missing value'} is not a function")
-        return super().call(__context, __obj, *args, **kwargs)
-
-    def getattr(self, obj: Any, attribute: str) -> Any:
-        if type(obj) is dict or type(obj) is Scope:  # the common case first: a values map
-            try:
-                return obj[attribute]
-            except KeyError:
-                return self.undefined(obj=obj, name=attribute)
-        if isinstance(obj, dict) and not isinstance(obj, TemplateObject):
-            try:
-                return obj[attribute]
-            except KeyError:
-                return self.undefined(obj=obj, name=attribute)
-        if isinstance(obj, TemplateObject):
-            if attribute in obj.exposed:
-                return getattr(obj, attribute)
-            raise jinja2.TemplateRuntimeError(f"can't evaluate field {attribute} in type {type(obj).__name__}")
-        if isinstance(obj, jinja2.Undefined):
-            raise jinja2.TemplateRuntimeError(f"nil pointer evaluating interface {{}}.{attribute}")
-        if isinstance(obj, _JINJA_RUNTIME):
-            return super().getattr(obj, attribute)
-        raise NotAMap(f"can't evaluate field {attribute} in type {go_type(obj)}", obj)
-
-    def getitem(self, obj: Any, argument: Any) -> Any:
-        if isinstance(obj, dict):
-            try:
-                return obj[argument]
-            except (KeyError, TypeError):
-                return self.undefined(obj=obj, name=str(argument))
-        if isinstance(obj, (list, tuple, str)) and isinstance(argument, (int, slice)) and not isinstance(argument, bool):
-            try:
-                return obj[argument]
-            except IndexError:
-                raise jinja2.TemplateRuntimeError(f"index out of range: {argument}") from None
-        if isinstance(obj, jinja2.Undefined):
-            raise jinja2.TemplateRuntimeError(f"nil pointer evaluating interface {{}}[{argument!r}]")
-        if isinstance(obj, _JINJA_RUNTIME):
-            return super().getitem(obj, argument)
-        raise NotAMap(f"can't index item of type {go_type(obj)}", obj)
-
-
-def _finalize(value: Any) -> str:
-    return value if type(value) is str else go_str(value)
-
-
-def make_environment() -> HelmEnvironment:
-    env = HelmEnvironment(trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
-                          autoescape=False, undefined=GoUndefined, finalize=_finalize,
-                          auto_reload=False, cache_size=0)
-    env.filters.update(funcs.FILTERS)
-    env.filters["toYaml"] = _to_yaml
-    env.globals.update(funcs.FUNCTIONS)
-    env.globals["include"] = _include
-    env.globals["template"] = _include
-    env.globals["tpl"] = _tpl
-    # Jinja's `format` is Python's `%`, which prints Python reprs; Helm's printf is the one format.
-    env.filters["format"] = funcs.printf
-    return env
-
-
 # --- defines ---------------------------------------------------------------------------------
 
 _DEFINE_OPEN = re.compile(r'\{%([-+]?)\s*define\s+"((?:[^"\\]|\\.)*)"\s*([-+]?)%\}')
 _DEFINE_CLOSE = re.compile(r"\{%([-+]?)\s*enddefine\s*([-+]?)%\}")
 
 
-@dataclass(frozen=True)
-class Define:
+class Define(NamedTuple):
     name: str
     path: str      # full template path of the file holding it
     line: int      # line of the body's first character in that file
@@ -301,16 +168,16 @@ def split_defines(text: str, path: str) -> tuple[str, list[Define]]:
 
 # --- rendering -------------------------------------------------------------------------------
 
-@dataclass
 class _RenderState:
-    engine: "Engine"
-    defines: dict[str, Define]
-    depth: int = 0
-    # include results by (name, id(arg)), holding arg so its id stays unique: templates cannot
-    # change a file's `root` or reach anything outside it, so a define given it renders the same.
-    included: dict[tuple[str, int], tuple[Any, str]] = field(default_factory=dict)
-    # toYaml of maps and lists by identity, on the same grounds: a gateway's labels print four times.
-    yaml_of: dict[int, tuple[Any, str]] = field(default_factory=dict)
+    def __init__(self, engine: "Engine", defines: dict[str, Define]):
+        self.engine = engine
+        self.defines = defines
+        self.depth = 0
+        # include results by (name, id(arg)), holding arg so its id stays unique: templates cannot
+        # change a file's `root` or reach anything outside it, so a define given it renders the same.
+        self.included: dict[tuple[str, int], tuple[Any, str]] = {}
+        # toYaml of maps and lists by identity, on the same grounds: a gateway's labels print four times.
+        self.yaml_of: dict[int, tuple[Any, str]] = {}
 
 
 _STATE: contextvars.ContextVar[_RenderState] = contextvars.ContextVar("meshcharts_render_state")
@@ -323,17 +190,16 @@ def _define_context(arg: Any) -> dict[str, Any]:
     return ctx
 
 
-def _run(template: jinja2.Template, variables: dict[str, Any]) -> str:
-    """``template.render`` without copying the environment's globals into a new dict on every
-    call: ``variables`` are laid over one prepared copy and shared as the context's parent."""
-    state = _STATE.get()
-    parent = dict(state.engine.globals)
-    parent.update(variables)
+def _resolve(variables: dict[str, Any], name: str) -> Any:
+    """A name a template reads: its own variables first, then the engine's functions."""
     try:
-        return "".join(template.root_render_func(template.new_context(parent, shared=True)))
-    except Exception:
-        template.environment.handle_exception()  # re-raises with template file:line frames
-        raise
+        return variables[name]
+    except KeyError:
+        pass
+    try:
+        return _GLOBALS[name]
+    except KeyError:
+        return runtime.Undefined(name)
 
 
 def _to_yaml(value: Any) -> str:
@@ -353,9 +219,9 @@ def _include(name: Any, arg: Any = None) -> str:
     name = go_str(name)
     define = state.defines.get(name)
     if define is None:
-        raise jinja2.TemplateRuntimeError(f'no template "{name}" (no define of that name in the chart)')
+        raise runtime.TemplateRuntimeError(f'no template "{name}" (no define of that name in the chart)')
     if state.depth >= MAX_INCLUDE_DEPTH:
-        raise jinja2.TemplateRuntimeError(
+        raise runtime.TemplateRuntimeError(
             f'include "{name}" nested more than {MAX_INCLUDE_DEPTH} deep (runaway recursion?)')
     memo_key = (name, id(arg))
     # Only a file's `root` and plain scalars stay as they are; other arguments may be Jinja objects
@@ -368,7 +234,7 @@ def _include(name: Any, arg: Any = None) -> str:
     template = state.engine.compile(define.body, define.path, define.line)
     state.depth += 1
     try:
-        text = _run(template, _define_context(arg))
+        text = template(_define_context(arg))
     finally:
         state.depth -= 1
     if remembered:
@@ -388,7 +254,7 @@ def _tpl(text: Any, arg: Any = None) -> str:
         state.included.clear()
     try:
         template = state.engine.compile(source, f"{where} (tpl)", 1)
-        return _run(template, _define_context(arg))
+        return template(_define_context(arg))
     finally:
         for name, old in saved.items():
             if old is None:
@@ -404,30 +270,27 @@ class Engine:
     and renders chart trees."""
 
     def __init__(self, persistent: bool = True) -> None:
-        self.env = make_environment()
-        self.globals = dict(self.env.globals)
         self._disk = DiskCache.named("templates") if persistent else None
-        self._compiled: dict[tuple[str, int, str], jinja2.Template] = {}
+        self._compiled: dict[tuple[str, int, str], Any] = {}
         self._split: dict[tuple[str, str], tuple[str, list[Define]]] = {}
         self._template_files: set[str] = set()
 
-    def compile(self, source: str, path: str, first_line: int = 1) -> jinja2.Template:
+    def compile(self, source: str, path: str, first_line: int = 1) -> Any:
+        """The render function of a template: ``function(variables) -> text``."""
         key = (path, first_line, source)
         template = self._compiled.get(key)
         if template is None:
-            disk_key = hashlib.sha1(f"{_JINJA}\0{path}\0{first_line}\0{source}".encode()).hexdigest()
+            disk_key = hashlib.sha1(f"{path}\0{first_line}\0{source}".encode()).hexdigest()
             blob = self._disk.get(disk_key) if self._disk is not None else None
             code = marshal.loads(blob) if blob is not None else None  # only the templates used
             if code is None:
-                text = ("{#" + "\n" * (first_line - 1) + "+#}" + source) if first_line > 1 else source
-                try:
-                    code = self.env.compile(text, name=path, filename=path)
-                except jinja2.TemplateSyntaxError as e:
-                    raise TemplateError(f"template syntax error: {e.message}", f"{path}:{e.lineno}") from None
+                from .compiler import compile_template
+                code = compile_template(source, path, first_line)
                 if self._disk is not None:
                     self._disk.put(disk_key, marshal.dumps(code))
-            template = self.env.template_class.from_code(self.env, code, self.globals, None)
-            self._compiled[key] = template
+            namespace = dict(_NAMESPACE)
+            exec(code, namespace)  # defines root(); the code is the compiler's, from the template
+            template = self._compiled[key] = namespace["root"]
             self._template_files.add(path)
         return template
 
@@ -456,7 +319,7 @@ class Engine:
             for path, text, scope in bodies:
                 template = self.compile(text, path)
                 try:
-                    out[path] = _run(template, scope)
+                    out[path] = template(scope)
                 except TemplateError as e:
                     if e.where:  # already located (a syntax error in an included define)
                         raise
@@ -477,11 +340,9 @@ class Engine:
             message = str(error)
         elif isinstance(error, RecursionError):
             message = "template recursion too deep (an include that calls itself?)"
-        elif isinstance(error, jinja2.UndefinedError):
-            message = f"{error.message}" if error.message else "undefined value"
-        elif isinstance(error, jinja2.exceptions.SecurityError):
-            message = f"not allowed in a template: {error}"
-        elif isinstance(error, (jinja2.TemplateError, TemplateError)):
+        elif isinstance(error, runtime.SecurityError):
+            message = f"not allowed in a template: {error.message}"
+        elif isinstance(error, (runtime.TemplateRuntimeError, TemplateError)):
             message = getattr(error, "message", None) or str(error)
             if isinstance(error, NotAMap) and scope is not None:
                 message += _holder(error.value, scope["Values"], path)
@@ -536,3 +397,15 @@ def _walk(chart: Chart, values: Values, parent_path: str, release: dict,
         yield path, text, scope
     for child in chart.children:
         yield from _walk(child, values.get(child.name) or {}, chart_path, release, capabilities)
+
+
+# What templates see besides their own variables, and the names compiled code is run with.
+_GLOBALS: dict[str, Any] = {**runtime.GLOBALS, **funcs.FUNCTIONS, "include": _include, "template": _include,
+                            "tpl": _tpl}
+runtime.ENGINE_FILTERS.update(funcs.FILTERS, toYaml=_to_yaml, format=funcs.printf)
+_NAMESPACE: dict[str, Any] = {
+    "resolve": _resolve, "ga": runtime.getattr_, "gi": runtime.getitem, "fin": runtime.finalize,
+    "cc": runtime.concat, "mul": runtime.multiply, "pw": runtime.power, "cl": runtime.callable_,
+    "nsset": runtime.set_attribute, "U": runtime.Undefined, "NOT_PASSED": runtime.NOT_PASSED,
+    "Loop": runtime.LoopContext, "Macro": runtime.Macro, "filt": runtime.filter_named, "test": runtime.test_named,
+}

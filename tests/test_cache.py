@@ -63,9 +63,11 @@ def test_file_from_other_code_is_not_read(cache_dir, monkeypatch):
     assert DiskCache("t").get("k") is None
 
 
-@pytest.mark.parametrize("module", ["engine.py", "funcs.py", "schema.py", "values.py", "yamlio.py"])
+@pytest.mark.parametrize("module", ["compiler.py", "engine.py", "funcs.py", "runtime.py", "schema.py", "values.py",
+                                    "yamlio.py"])
 def test_salt_changes_with_the_modules_that_make_cached_values(tmp_path, monkeypatch, module):
-    """Parsed values (yamlio, values), compiled code (engine, funcs) and schema verdicts (schema)."""
+    """Parsed values (yamlio, values), compiled code (compiler, runtime, engine, funcs) and schema
+    verdicts (schema)."""
     package = Path(cache.__file__).parent
     for source in package.glob("*.py"):
         (tmp_path / source.name).write_bytes(source.read_bytes())
@@ -143,7 +145,9 @@ def test_render_with_damaged_template_cache_prints_the_same(tmp_path):
     first = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True).stdout
     path = tmp_path / "templates.marshal"
     data = path.read_bytes()
-    path.write_bytes(data.replace(b"jinja2", b"ji\xb0ja2"))
+    damaged = data.replace(b"root", b"r\xb0ot")  # each template's compiled function is named root
+    assert damaged != data
+    path.write_bytes(damaged)
     again = subprocess.run(cmd, env=env, capture_output=True, text=True)
     assert (again.returncode, again.stderr, again.stdout) == (0, "", first)
 

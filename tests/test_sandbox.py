@@ -66,7 +66,7 @@ ESCAPES = [
     ("{% set ns = namespace(a=1) %}{{ ns.__class__ }}",
      "not allowed in a template: Namespace.__class__ is a Python internal"),
     ("{% macro m() %}{% endmacro %}{{ m._func }}", "not allowed in a template: Macro._func is a Python internal"),
-    ("{{ self.__init__ }}", "can't evaluate field __init__ in type TemplateReference"),
+    ("{{ self.__init__ }}", "nil pointer evaluating interface {}.__init__"),  # no `self`: a missing name
     ("{{ [1, 2]|map(attribute='__class__')|list }}", "can't index item of type float64"),
     ("{{ Values.__class__.__init__ }}", "nil pointer evaluating interface {}.__init__"),
     ("{{ ('x' * 100000000)|length }}", "'*' would build more than 10000000 characters or items"),

@@ -1,0 +1,562 @@
+"""Templates to Python code (Jinja2's one home in meshcharts).
+
+Jinja2 parses a template (its syntax, whitespace control and ``trim_blocks``/``lstrip_blocks``);
+this module turns the parsed tree into a Python function that calls only
+:mod:`meshcharts.runtime`. The code object is what the engine caches on disk, so a render whose
+templates are cached never imports Jinja2. Line numbers in the code are the template's, so a
+failing template's traceback names its own file and line.
+
+Scoping follows Jinja's: ``{% set %}`` inside a ``for`` body, a macro, ``with`` or a filter block
+stays there (and starts each loop pass from the outer value); ``if`` makes no scope.
+"""
+from __future__ import annotations
+
+import ast
+from typing import Any
+
+import jinja2
+from jinja2 import nodes
+
+from . import runtime
+from .errors import TemplateError
+
+_PARSER = jinja2.Environment(trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, autoescape=False)
+
+_OPERATORS = {"Add": "+", "Sub": "-", "Div": "/", "FloorDiv": "//", "Mod": "%"}
+_COMPARE = {"eq": "==", "ne": "!=", "gt": ">", "gteq": ">=", "lt": "<", "lteq": "<=", "in": "in", "notin": "not in"}
+_UNSUPPORTED = {
+    "Extends": "extends", "Block": "block", "Include": "include (Jinja's tag; use the include() function)",
+    "Import": "import", "FromImport": "from ... import", "CallBlock": "call", "Scope": "scoped blocks",
+    "ScopedEvalContextModifier": "autoescape", "EvalContextModifier": "autoescape", "ExprStmt": "do",
+    "Break": "break", "Continue": "continue",
+}
+
+
+class _Unsupported(Exception):
+    def __init__(self, message: str, lineno: int):
+        super().__init__(message)
+        self.lineno = lineno
+
+
+def compile_template(source: str, path: str, first_line: int = 1) -> Any:
+    """The code object of ``source`` (a template whose first line is line ``first_line`` of
+    ``path``); running it defines ``root(variables) -> str``."""
+    try:
+        tree = _PARSER.parse(source, name=path, filename=path)
+    except jinja2.TemplateSyntaxError as e:
+        raise TemplateError(f"template syntax error: {e.message}", f"{path}:{e.lineno + first_line - 1}") from None
+    gen = _CodeGen(first_line - 1)
+    try:
+        gen.template(tree)
+    except _Unsupported as e:
+        raise TemplateError(str(e), f"{path}:{e.lineno + first_line - 1}") from None
+    python = ast.parse("\n".join(text for text, _ in gen.lines), filename=path)
+    line_of = [line for _, line in gen.lines]
+    for node in ast.walk(python):
+        if hasattr(node, "lineno"):
+            node.lineno = node.end_lineno = line_of[node.lineno - 1]
+            node.col_offset = node.end_col_offset = 0
+    return compile(python, path, "exec", dont_inherit=True)
+
+
+# --- Jinja built-ins meshcharts does not do natively ---------------------------------------------
+
+_BRIDGE: dict[str, Any] = {}
+
+
+def _bridge_environment() -> Any:
+    """A Jinja environment whose lookups are meshcharts' own, for Jinja's rarer built-ins."""
+    env = _BRIDGE.get("env")
+    if env is None:
+        from jinja2.sandbox import SandboxedEnvironment
+
+        class _Env(SandboxedEnvironment):
+            def getattr(self, obj: Any, attribute: str) -> Any:
+                return runtime.getattr_(obj, attribute)
+
+            def getitem(self, obj: Any, argument: Any) -> Any:
+                return runtime.getitem(obj, argument)
+
+        env = _BRIDGE["env"] = _Env(autoescape=False)
+        env.undefined = lambda hint=None, obj=None, name=None, exc=None: runtime.Undefined(name, hint)
+    return env
+
+
+def _with_pass_arg(function: Any) -> Any:
+    from jinja2.nodes import EvalContext
+    from jinja2.runtime import Context
+    from jinja2.utils import _PassArg
+
+    env = _bridge_environment()
+    kind = _PassArg.from_obj(function)
+    if kind is None:
+        return function
+    first = {_PassArg.environment: env, _PassArg.eval_context: EvalContext(env),
+             _PassArg.context: Context(env, {}, None, {})}[kind]
+    return lambda *args, **kwargs: function(first, *args, **kwargs)
+
+
+def jinja_filter(name: str) -> Any:
+    function = _bridge_environment().filters.get(name)
+    if function is None:
+        raise runtime.TemplateRuntimeError(f"no filter named {name!r}")
+    return _with_pass_arg(function)
+
+
+def jinja_test(name: str) -> Any:
+    function = _bridge_environment().tests.get(name)
+    if function is None:
+        raise runtime.TemplateRuntimeError(f"no test named {name!r}")
+    return _with_pass_arg(function)
+
+
+def jinja_global(name: str) -> Any:
+    return _bridge_environment().globals[name]
+
+
+def _known_filter(name: str) -> bool:
+    return name in runtime.ENGINE_FILTERS or name in runtime.FILTERS or name in _PARSER.filters
+
+
+def _known_test(name: str) -> bool:
+    return name in runtime.TESTS or name in _PARSER.tests
+
+
+# --- code generation -------------------------------------------------------------------------
+
+class _Scope:
+    def __init__(self, parent: "_Scope | None"):
+        self.parent = parent
+        self.names: dict[str, str] = {}
+
+
+def _stores(body: list[nodes.Node]) -> list[str]:
+    """Names a block of statements assigns in its own scope (not in nested scopes)."""
+    found: list[str] = []
+
+    def target(node: nodes.Node) -> None:
+        if isinstance(node, nodes.Name):
+            if node.name not in found:
+                found.append(node.name)
+        elif isinstance(node, nodes.Tuple):
+            for item in node.items:
+                target(item)
+
+    def walk(statements: list[nodes.Node]) -> None:
+        for node in statements:
+            if isinstance(node, (nodes.Assign, nodes.AssignBlock)):
+                target(node.target)
+                if isinstance(node, nodes.AssignBlock):
+                    walk(node.body)
+            elif isinstance(node, nodes.Macro):
+                target(nodes.Name(node.name, "store"))
+            elif isinstance(node, nodes.If):
+                walk(node.body)
+                for branch in node.elif_:
+                    walk([branch])
+                walk(node.else_)
+
+    walk(body)
+    return found
+
+
+def _uses_name(node_list: list[nodes.Node], name: str) -> bool:
+    """Whether ``name`` is read in these nodes, outside nested loop bodies (where a ``loop`` is
+    the inner loop's)."""
+    for node in node_list:
+        if isinstance(node, nodes.Name) and node.name == name and node.ctx == "load":
+            return True
+        if isinstance(node, nodes.For):
+            if _uses_name([node.iter], name):
+                return True
+            continue
+        if _uses_name(list(node.iter_child_nodes()), name):
+            return True
+    return False
+
+
+class _CodeGen:
+    def __init__(self, line_offset: int):
+        self.lines: list[tuple[str, int]] = []
+        self.offset = line_offset
+        self.depth = 0
+        self.counter = 0
+        self.line = 1
+        self.root_scope = _Scope(None)
+        self.scope = self.root_scope
+        self.root_names: dict[str, str] = {}
+        self.helpers: dict[tuple[str, str], str] = {}
+        self.writer = "w"
+
+    # emitting
+
+    def emit(self, text: str, lineno: int | None = None) -> None:
+        if lineno is not None:
+            self.line = lineno
+        self.lines.append(("    " * self.depth + text, self.line + self.offset))
+
+    def fresh(self, stem: str) -> str:
+        self.counter += 1
+        return f"{stem}_{self.counter}"
+
+    def lookup(self, name: str) -> str:
+        scope: _Scope | None = self.scope
+        while scope is not None:
+            if name in scope.names:
+                return scope.names[name]
+            scope = scope.parent
+        ident = f"c_{name}"
+        self.root_scope.names[name] = ident
+        self.root_names[name] = ident
+        return ident
+
+    def helper(self, kind: str, name: str) -> str:
+        key = (kind, name)
+        if key not in self.helpers:
+            self.helpers[key] = f"{'F' if kind == 'filt' else 'T'}{len(self.helpers)}"
+        return self.helpers[key]
+
+    def push_scope(self, stores: list[str]) -> None:
+        """A new scope whose assigned names start as their outer values."""
+        outer = {name: self.lookup(name) for name in stores}
+        self.scope = _Scope(self.scope)
+        for name in stores:
+            ident = self.fresh(f"l_{name}")
+            self.scope.names[name] = ident
+            self.emit(f"{ident} = {outer[name]}")
+
+    def pop_scope(self) -> None:
+        assert self.scope.parent is not None
+        self.scope = self.scope.parent
+
+    # the template
+
+    def template(self, tree: nodes.Template) -> None:
+        self.emit("def root(variables):", 1)
+        self.depth = 1
+        head = len(self.lines)
+        for name in _stores(tree.body):
+            self.lookup(name)
+        self.emit("out = []")
+        self.emit("w = out.append")
+        self.statements(tree.body)
+        self.emit("return ''.join(out)")
+        inits = [(f"    {ident} = resolve(variables, {name!r})", 1 + self.offset)
+                 for name, ident in self.root_names.items()]
+        self.lines[head:head] = inits
+        self.lines[:0] = [(f"{ident} = {kind}({name!r})", 1 + self.offset)
+                          for (kind, name), ident in self.helpers.items()]
+
+    def statements(self, body: list[nodes.Node]) -> None:
+        start = len(self.lines)
+        for node in body:
+            method = getattr(self, f"stmt_{type(node).__name__}", None)
+            if method is None:
+                what = _UNSUPPORTED.get(type(node).__name__, type(node).__name__)
+                raise _Unsupported(f"the {what} tag is not supported in meshcharts templates", node.lineno)
+            method(node)
+        if len(self.lines) == start:
+            self.emit("pass")
+
+    def block(self, body: list[nodes.Node]) -> None:
+        self.depth += 1
+        self.statements(body)
+        self.depth -= 1
+
+    def stmt_Output(self, node: nodes.Output) -> None:  # noqa: N802
+        literal: list[str] = []  # adjacent text, written as one string
+        line = node.lineno
+        for child in node.nodes:
+            if isinstance(child, nodes.TemplateData) or isinstance(child, nodes.Const) and isinstance(child.value, str):
+                if not literal:
+                    line = child.lineno
+                literal.append(child.data if isinstance(child, nodes.TemplateData) else child.value)
+                continue
+            if literal:
+                self.emit(f"{self.writer}({''.join(literal)!r})", line)
+                literal = []
+            self.emit(f"{self.writer}(fin({self.expr(child)}))", child.lineno)
+        if literal:
+            self.emit(f"{self.writer}({''.join(literal)!r})", line)
+
+    def stmt_If(self, node: nodes.If) -> None:  # noqa: N802
+        self.emit(f"if {self.expr(node.test)}:", node.lineno)
+        self.block(node.body)
+        for branch in node.elif_:
+            self.emit(f"elif {self.expr(branch.test)}:", branch.lineno)
+            self.block(branch.body)
+        if node.else_:
+            self.emit("else:")
+            self.block(node.else_)
+
+    def stmt_For(self, node: nodes.For) -> None:  # noqa: N802
+        if node.recursive:
+            raise _Unsupported("recursive loops are not supported in meshcharts templates", node.lineno)
+        items = self.fresh("items")
+        item = self.fresh("item")
+        self.emit(f"{items} = {self.expr(node.iter)}", node.lineno)
+        uses_loop = _uses_name(node.body, "loop")
+        targets = _target_names(node.target)
+        self.scope = _Scope(self.scope)
+        for name in targets:
+            self.scope.names[name] = self.fresh(f"l_{name}")
+        target = self.target(node.target)
+        if node.test is not None:
+            kept = self.fresh("kept")
+            self.emit(f"{kept} = []")
+            self.emit(f"for {item} in {items}:")
+            self.depth += 1
+            self.emit(f"{target} = {item}")
+            self.emit(f"if {self.expr(node.test)}:")
+            self.emit(f"    {kept}.append({item})")
+            self.depth -= 1
+            self.emit(f"{items} = {kept}")
+        ran = self.fresh("ran") if node.else_ else None
+        if ran:
+            self.emit(f"{ran} = False")
+        if uses_loop:
+            loop = self.fresh("loop")
+            self.scope.names["loop"] = loop
+            self.emit(f"{items} = list({items})")
+            self.emit(f"{loop} = Loop({items})")
+            self.emit(f"for {loop}.index0, {target} in enumerate({items}):")
+        else:
+            self.emit(f"for {target} in {items}:")
+        self.depth += 1
+        if ran:
+            self.emit(f"{ran} = True")
+        stores = [n for n in _stores(node.body) if n not in targets]
+        outer = {name: self.lookup(name) for name in stores}
+        self.scope = _Scope(self.scope)
+        for name in stores:
+            ident = self.fresh(f"l_{name}")
+            self.scope.names[name] = ident
+            self.emit(f"{ident} = {outer[name]}")
+        self.statements(node.body)
+        self.pop_scope()
+        self.depth -= 1
+        self.pop_scope()
+        if ran:
+            self.emit(f"if not {ran}:")
+            self.depth += 1
+            self.push_scope(_stores(node.else_))
+            self.statements(node.else_)
+            self.pop_scope()
+            self.depth -= 1
+
+    def target(self, node: nodes.Node) -> str:
+        if isinstance(node, nodes.Name):
+            return self.lookup(node.name)
+        if isinstance(node, nodes.Tuple):
+            return "(" + "".join(self.target(item) + ", " for item in node.items) + ")"
+        raise _Unsupported("cannot assign to this expression", node.lineno)
+
+    def stmt_Assign(self, node: nodes.Assign) -> None:  # noqa: N802
+        value = self.expr(node.node)
+        if isinstance(node.target, nodes.NSRef):
+            self.emit(f"nsset({self.lookup(node.target.name)}, {node.target.attr!r}, {value})", node.lineno)
+        else:
+            self.emit(f"{self.target(node.target)} = {value}", node.lineno)
+
+    def captured(self, body: list[nodes.Node], lineno: int) -> str:
+        """Render ``body`` into a buffer; returns the expression of its text."""
+        buffer, saved = self.fresh("buf"), self.writer
+        self.writer = self.fresh("w")
+        self.emit(f"{buffer} = []", lineno)
+        self.emit(f"{self.writer} = {buffer}.append")
+        self.statements(body)
+        self.writer = saved
+        return f"''.join({buffer})"
+
+    def stmt_AssignBlock(self, node: nodes.AssignBlock) -> None:  # noqa: N802
+        text = self.captured(node.body, node.lineno)
+        if node.filter is not None:
+            text = self.filter(node.filter, text)
+        if isinstance(node.target, nodes.NSRef):
+            self.emit(f"nsset({self.lookup(node.target.name)}, {node.target.attr!r}, {text})", node.lineno)
+        else:
+            self.emit(f"{self.target(node.target)} = {text}", node.lineno)
+
+    def stmt_FilterBlock(self, node: nodes.FilterBlock) -> None:  # noqa: N802
+        self.push_scope(_stores(node.body))
+        text = self.captured(node.body, node.lineno)
+        self.pop_scope()
+        self.emit(f"{self.writer}(fin({self.filter(node.filter, text)}))", node.lineno)
+
+    def stmt_With(self, node: nodes.With) -> None:  # noqa: N802
+        values = [self.expr(v) for v in node.values]
+        names = [n for t in node.targets for n in _target_names(t)]
+        self.push_scope([n for n in _stores(node.body) if n not in names])
+        for name in names:
+            self.scope.names[name] = self.fresh(f"l_{name}")
+        for target, value in zip(node.targets, values):
+            self.emit(f"{self.target(target)} = {value}", node.lineno)
+        self.statements(node.body)
+        self.pop_scope()
+
+    def stmt_Macro(self, node: nodes.Macro) -> None:  # noqa: N802
+        func = self.fresh(f"macro_{node.name}")
+        ident = self.lookup(node.name)
+        uses_varargs = _uses_name(node.body, "varargs")
+        uses_kwargs = _uses_name(node.body, "kwargs")
+        if _uses_name(node.body, "caller"):
+            raise _Unsupported("macros called with {% call %} are not supported in meshcharts templates",
+                               node.lineno)
+        self.scope = _Scope(self.scope)
+        params = []
+        for arg in node.args:
+            self.scope.names[arg.name] = self.fresh(f"l_{arg.name}")
+            params.append(f"{self.scope.names[arg.name]}=NOT_PASSED")
+        if uses_varargs:
+            self.scope.names["varargs"] = self.fresh("l_varargs")
+            params.append(f"*{self.scope.names['varargs']}")
+        if uses_kwargs:
+            self.scope.names["kwargs"] = self.fresh("l_kwargs")
+            params.append(f"**{self.scope.names['kwargs']}")
+        self.emit(f"def {func}({', '.join(params)}):", node.lineno)
+        self.depth += 1
+        defaults = dict(zip([a.name for a in node.args][len(node.args) - len(node.defaults):], node.defaults))
+        for arg in node.args:
+            local = self.scope.names[arg.name]
+            default = (self.expr(defaults[arg.name]) if arg.name in defaults
+                       else f"U({arg.name!r}, {'parameter ' + repr(arg.name) + ' was not provided'!r})")
+            self.emit(f"if {local} is NOT_PASSED:")
+            self.emit(f"    {local} = {default}")
+        if uses_kwargs:
+            self.emit(f"{self.scope.names['kwargs']} = dict({self.scope.names['kwargs']})")
+        stores = [n for n in _stores(node.body) if n not in self.scope.names]
+        for name in stores:
+            self.scope.names[name] = self.fresh(f"l_{name}")
+            self.emit(f"{self.scope.names[name]} = U({name!r})")
+        buffer, saved = self.fresh("out"), self.writer
+        self.writer = self.fresh("w")
+        self.emit(f"{buffer} = []")
+        self.emit(f"{self.writer} = {buffer}.append")
+        self.statements(node.body)
+        self.emit(f"return ''.join({buffer})")
+        self.writer = saved
+        self.depth -= 1
+        self.pop_scope()
+        names = tuple(a.name for a in node.args)
+        self.emit(f"{ident} = Macro({func}, {node.name!r}, {names!r}, {uses_varargs}, {uses_kwargs})")
+
+    # expressions
+
+    def expr(self, node: nodes.Node) -> str:
+        method = getattr(self, f"expr_{type(node).__name__}", None)
+        if method is not None:
+            return method(node)
+        operator = _OPERATORS.get(type(node).__name__)
+        if operator is not None:
+            return f"({self.expr(node.left)} {operator} {self.expr(node.right)})"
+        raise _Unsupported(f"{type(node).__name__} expressions are not supported in meshcharts templates",
+                           node.lineno)
+
+    def expr_Const(self, node: nodes.Const) -> str:  # noqa: N802
+        value = node.value
+        if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
+            return f"float({str(value)!r})"
+        return repr(value)
+
+    def expr_TemplateData(self, node: nodes.TemplateData) -> str:  # noqa: N802
+        return repr(node.data)
+
+    def expr_Name(self, node: nodes.Name) -> str:  # noqa: N802
+        return self.lookup(node.name)
+
+    def expr_Getattr(self, node: nodes.Getattr) -> str:  # noqa: N802
+        return f"ga({self.expr(node.node)}, {node.attr!r})"
+
+    def expr_Getitem(self, node: nodes.Getitem) -> str:  # noqa: N802
+        return f"gi({self.expr(node.node)}, {self.expr(node.arg)})"
+
+    def expr_Slice(self, node: nodes.Slice) -> str:  # noqa: N802
+        parts = [self.expr(p) if p is not None else "None" for p in (node.start, node.stop, node.step)]
+        return f"slice({', '.join(parts)})"
+
+    def arguments(self, node: Any) -> str:
+        parts = [self.expr(a) for a in node.args]
+        parts += [f"{k.key}={self.expr(k.value)}" for k in node.kwargs]
+        if node.dyn_args is not None:
+            parts.append(f"*{self.expr(node.dyn_args)}")
+        if node.dyn_kwargs is not None:
+            parts.append(f"**{self.expr(node.dyn_kwargs)}")
+        return ", ".join(parts)
+
+    def expr_Call(self, node: nodes.Call) -> str:  # noqa: N802
+        return f"cl({self.expr(node.node)})({self.arguments(node)})"
+
+    def filter(self, node: nodes.Filter, subject: str) -> str:
+        if not _known_filter(node.name):
+            raise _Unsupported(f"no filter named {node.name!r}", node.lineno)
+        args = self.arguments(node)
+        return f"{self.helper('filt', node.name)}({subject}{', ' + args if args else ''})"
+
+    def expr_Filter(self, node: nodes.Filter) -> str:  # noqa: N802
+        return self.filter(node, self.expr(node.node))
+
+    def expr_Test(self, node: nodes.Test) -> str:  # noqa: N802
+        subject = self.expr(node.node)
+        if node.name == "defined" and not node.args:
+            return f"(not isinstance({subject}, U))"
+        if node.name == "undefined" and not node.args:
+            return f"isinstance({subject}, U)"
+        if node.name == "none" and not node.args:
+            return f"({subject} is None)"
+        if not _known_test(node.name):
+            raise _Unsupported(f"no test named {node.name!r}", node.lineno)
+        args = self.arguments(node)
+        return f"{self.helper('test', node.name)}({subject}{', ' + args if args else ''})"
+
+    def expr_CondExpr(self, node: nodes.CondExpr) -> str:  # noqa: N802
+        otherwise = (self.expr(node.expr2) if node.expr2 is not None else
+                     f"U(None, 'the inline if-expression on line {node.lineno + self.offset} evaluated to false "
+                     "and no else section was defined.')")
+        return f"({self.expr(node.expr1)} if {self.expr(node.test)} else {otherwise})"
+
+    def expr_And(self, node: nodes.And) -> str:  # noqa: N802
+        return f"({self.expr(node.left)} and {self.expr(node.right)})"
+
+    def expr_Or(self, node: nodes.Or) -> str:  # noqa: N802
+        return f"({self.expr(node.left)} or {self.expr(node.right)})"
+
+    def expr_Not(self, node: nodes.Not) -> str:  # noqa: N802
+        return f"(not {self.expr(node.node)})"
+
+    def expr_Neg(self, node: nodes.Neg) -> str:  # noqa: N802
+        return f"(-{self.expr(node.node)})"
+
+    def expr_Pos(self, node: nodes.Pos) -> str:  # noqa: N802
+        return f"(+{self.expr(node.node)})"
+
+    def expr_Mul(self, node: nodes.Mul) -> str:  # noqa: N802
+        return f"mul({self.expr(node.left)}, {self.expr(node.right)})"
+
+    def expr_Pow(self, node: nodes.Pow) -> str:  # noqa: N802
+        return f"pw({self.expr(node.left)}, {self.expr(node.right)})"
+
+    def expr_Compare(self, node: nodes.Compare) -> str:  # noqa: N802
+        parts = [self.expr(node.expr)]
+        for operand in node.ops:
+            parts.append(f"{_COMPARE[operand.op]} {self.expr(operand.expr)}")
+        return f"({' '.join(parts)})"
+
+    def expr_Concat(self, node: nodes.Concat) -> str:  # noqa: N802
+        return f"cc({', '.join(self.expr(n) for n in node.nodes)})"
+
+    def expr_List(self, node: nodes.List) -> str:  # noqa: N802
+        return f"[{', '.join(self.expr(n) for n in node.items)}]"
+
+    def expr_Tuple(self, node: nodes.Tuple) -> str:  # noqa: N802
+        return "(" + "".join(self.expr(n) + ", " for n in node.items) + ")"
+
+    def expr_Dict(self, node: nodes.Dict) -> str:  # noqa: N802
+        return "{" + ", ".join(f"{self.expr(p.key)}: {self.expr(p.value)}" for p in node.items) + "}"
+
+
+def _target_names(node: nodes.Node) -> list[str]:
+    if isinstance(node, nodes.Name):
+        return [node.name]
+    if isinstance(node, nodes.Tuple):
+        return [n for item in node.items for n in _target_names(item)]
+    return []

@@ -1,0 +1,538 @@
+"""What compiled templates run on: Helm's lookups, the missing value, loops, macros, Jinja's
+helper objects and the Jinja built-in filters and tests templates use most.
+
+:mod:`meshcharts.compiler` turns a template into Python code that calls only what is here (and
+the functions of :mod:`meshcharts.funcs`), so a render whose compiled code comes from the cache
+never imports Jinja2. These lookups are also the sandbox: ``x.y`` reads a map key, an exposed
+field of a template object or a public part of a runtime object, and nothing else, so no
+template reaches a Python internal.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from .funcs import Missing, go_str, go_type
+
+MAX_RANGE = 100_000
+# The most characters or items one `*` may build ("x" * n): the one way a short template could
+# exhaust memory in a single step.
+MAX_REPEAT = 10_000_000
+
+
+# --- errors ----------------------------------------------------------------------------------
+
+class TemplateRuntimeError(Exception):
+    """A template failed while rendering; the engine adds where."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class UndefinedError(TemplateRuntimeError):
+    """A missing value used where a value is needed (arithmetic, comparison, call)."""
+
+
+class SecurityError(TemplateRuntimeError):
+    """A template reached for a Python internal."""
+
+
+class NotAMap(TemplateRuntimeError):
+    """A field or index read from a value that is not a map; the value is kept so that the
+    error can name the key holding it."""
+
+    def __init__(self, message: str, value: Any):
+        super().__init__(message)
+        self.value = value
+
+
+# --- the missing value -----------------------------------------------------------------------
+
+class Undefined(Missing):
+    """A missing key: prints empty, is falsy, iterates as nothing; reading through it, doing
+    arithmetic with it or calling it is an error (Helm's nil)."""
+    __slots__ = ("_undefined_name", "_undefined_hint")
+
+    def __init__(self, name: Any = None, hint: str | None = None):
+        self._undefined_name = name
+        self._undefined_hint = hint
+
+    def _fail(self, *args: Any, **kwargs: Any) -> Any:
+        if self._undefined_hint:
+            raise UndefinedError(self._undefined_hint)
+        raise UndefinedError(f"{self._undefined_name!r} is undefined")
+
+    def __getattr__(self, name: str) -> Any:
+        if name[:2] == "__":
+            raise AttributeError(name)
+        raise TemplateRuntimeError(f"nil pointer evaluating interface {{}}.{name}")
+
+    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = _fail
+    __truediv__ = __rtruediv__ = __floordiv__ = __rfloordiv__ = __mod__ = __rmod__ = _fail
+    __pos__ = __neg__ = __pow__ = __rpow__ = __getitem__ = _fail
+    __lt__ = __le__ = __gt__ = __ge__ = __int__ = __float__ = __complex__ = _fail
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        raise TemplateRuntimeError(f"{self._undefined_name or 'a missing value'} is not a function")
+
+    def __eq__(self, other: Any) -> bool:
+        return type(self) is type(other)
+
+    def __ne__(self, other: Any) -> bool:
+        return type(self) is not type(other)
+
+    def __hash__(self) -> int:
+        return id(type(self))
+
+    def __str__(self) -> str:
+        return ""
+
+    def __len__(self) -> int:
+        return 0
+
+    def __iter__(self) -> Any:
+        return iter(())
+
+    def __bool__(self) -> bool:
+        return False
+
+    def __repr__(self) -> str:
+        return "Undefined"
+
+
+# A parameter nobody passed (distinct from None, which a template may pass).
+NOT_PASSED = object()
+
+
+# --- objects templates see -------------------------------------------------------------------
+
+class TemplateObject:
+    """Python objects exposed to templates: only the names in ``exposed`` are reachable."""
+    exposed: frozenset[str] = frozenset()
+
+
+class RuntimeObject:
+    """Jinja's helper objects (loop, namespace, cycler, joiner, macro): their public parts are
+    readable, anything starting with ``_`` is refused."""
+    public: frozenset[str] = frozenset()
+
+    def template_attribute(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise SecurityError(f"{type(self).__name__}.{name} is a Python internal")
+        if name in self.public:
+            return getattr(self, name)
+        return Undefined(name)
+
+
+class Scope(dict):
+    """What a template file sees at its top: Helm's ``.`` (``root`` in meshcharts)."""
+
+
+def getattr_(obj: Any, name: str) -> Any:
+    """``obj.name`` in a template: Helm's field lookup."""
+    if type(obj) is dict or type(obj) is Scope:  # the common case first: a values map
+        try:
+            return obj[name]
+        except KeyError:
+            return Undefined(name)
+    if isinstance(obj, TemplateObject):
+        if name in obj.exposed:
+            return getattr(obj, name)
+        raise TemplateRuntimeError(f"can't evaluate field {name} in type {type(obj).__name__}")
+    if isinstance(obj, dict):
+        try:
+            return obj[name]
+        except KeyError:
+            return Undefined(name)
+    if isinstance(obj, Undefined):
+        raise TemplateRuntimeError(f"nil pointer evaluating interface {{}}.{name}")
+    if isinstance(obj, RuntimeObject):
+        return obj.template_attribute(name)
+    raise NotAMap(f"can't evaluate field {name} in type {go_type(obj)}", obj)
+
+
+def getitem(obj: Any, key: Any) -> Any:
+    """``obj[key]`` in a template: a map key, or a list or string index or slice."""
+    if isinstance(obj, dict):
+        try:
+            return obj[key]
+        except (KeyError, TypeError):
+            return Undefined(str(key))
+    if isinstance(obj, (list, tuple, str)) and isinstance(key, (int, slice)) and not isinstance(key, bool):
+        try:
+            return obj[key]
+        except IndexError:
+            raise TemplateRuntimeError(f"index out of range: {key}") from None
+    if isinstance(obj, Undefined):
+        raise TemplateRuntimeError(f"nil pointer evaluating interface {{}}[{key!r}]")
+    if isinstance(obj, RuntimeObject) and isinstance(key, str):
+        return obj.template_attribute(key)
+    raise NotAMap(f"can't index item of type {go_type(obj)}", obj)
+
+
+def callable_(obj: Any) -> Any:
+    """What a call expression calls: a missing value is not a function."""
+    if isinstance(obj, Undefined):
+        raise TemplateRuntimeError(f"{obj._undefined_name or 'a missing value'} is not a function")
+    return obj
+
+
+def finalize(value: Any) -> str:
+    """How ``{{ }}`` prints a value: Go's formatting."""
+    return value if type(value) is str else go_str(value)
+
+
+def concat(*values: Any) -> str:
+    """Jinja's ``~``: each operand as Python's ``str`` prints it."""
+    return "".join([v if type(v) is str else str(v) for v in values])
+
+
+def multiply(left: Any, right: Any) -> Any:
+    for seq, n in ((left, right), (right, left)):
+        if isinstance(seq, (str, list, tuple)) and isinstance(n, int) and len(seq) * n > MAX_REPEAT:
+            raise TemplateRuntimeError(f"'*' would build more than {MAX_REPEAT} characters or items")
+    return left * right
+
+
+def power(left: Any, right: Any) -> Any:
+    if (isinstance(left, int) and isinstance(right, int) and right > 64
+            and right * max(abs(left), 2).bit_length() > 64 * 1024):
+        raise TemplateRuntimeError("'**' would build a number of more than 64K bits")
+    return left ** right
+
+
+def set_attribute(namespace: Any, name: str, value: Any) -> None:
+    """``{% set ns.name = value %}``."""
+    if not isinstance(namespace, Namespace):
+        raise TemplateRuntimeError("cannot assign attribute on non-namespace object")
+    namespace.values[name] = value
+
+
+# --- Jinja's helper objects ------------------------------------------------------------------
+
+class LoopContext(RuntimeObject):
+    """``loop`` inside a for block."""
+    public = frozenset({"index", "index0", "revindex", "revindex0", "first", "last", "length", "depth",
+                        "depth0", "previtem", "nextitem", "cycle", "changed"})
+    depth, depth0 = 1, 0
+
+    def __init__(self, items: list):
+        self._items = items
+        self.length = len(items)
+        self.index0 = -1
+        self._last_changed: Any = NOT_PASSED
+
+    @property
+    def index(self) -> int:
+        return self.index0 + 1
+
+    @property
+    def revindex(self) -> int:
+        return self.length - self.index0
+
+    @property
+    def revindex0(self) -> int:
+        return self.length - self.index0 - 1
+
+    @property
+    def first(self) -> bool:
+        return self.index0 == 0
+
+    @property
+    def last(self) -> bool:
+        return self.index0 == self.length - 1
+
+    @property
+    def previtem(self) -> Any:
+        return self._items[self.index0 - 1] if self.index0 > 0 else Undefined(hint="there is no previous item")
+
+    @property
+    def nextitem(self) -> Any:
+        if self.index0 + 1 < self.length:
+            return self._items[self.index0 + 1]
+        return Undefined(hint="there is no next item")
+
+    def cycle(self, *values: Any) -> Any:
+        if not values:
+            raise TemplateRuntimeError("no items for cycling given")
+        return values[self.index0 % len(values)]
+
+    def changed(self, *value: Any) -> bool:
+        if self._last_changed != value:
+            self._last_changed = value
+            return True
+        return False
+
+
+class Namespace(RuntimeObject):
+    """``namespace(a=1)``: the one object a template may change (``{% set ns.a = 2 %}``)."""
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        self.values = dict(*args, **kwargs)
+
+    def template_attribute(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise SecurityError(f"Namespace.{name} is a Python internal")
+        try:
+            return self.values[name]
+        except KeyError:
+            return Undefined(name)
+
+
+class Cycler(RuntimeObject):
+    """``cycler("odd", "even")``: ``next()`` returns each in turn, ``current`` the next one."""
+    public = frozenset({"items", "pos", "current", "next", "reset"})
+
+    def __init__(self, *items: Any):
+        if not items:
+            raise TemplateRuntimeError("cycler needs at least one item")
+        self.items = items
+        self.pos = 0
+
+    def reset(self) -> None:
+        self.pos = 0
+
+    @property
+    def current(self) -> Any:
+        return self.items[self.pos]
+
+    def next(self) -> Any:
+        value = self.items[self.pos]
+        self.pos = (self.pos + 1) % len(self.items)
+        return value
+
+
+class Joiner(RuntimeObject):
+    """``joiner(", ")``: prints nothing the first time it is called, the separator after."""
+    public = frozenset({"sep", "used"})
+
+    def __init__(self, sep: str = ", "):
+        self.sep = sep
+        self.used = False
+
+    def __call__(self) -> str:
+        if self.used:
+            return self.sep
+        self.used = True
+        return ""
+
+
+class Macro(RuntimeObject):
+    """A ``{% macro %}``: called like a function, returns its text."""
+    public = frozenset({"name", "arguments", "catch_varargs", "catch_kwargs"})
+
+    def __init__(self, func: Any, name: str, arguments: tuple[str, ...], catch_varargs: bool, catch_kwargs: bool):
+        self._func = func
+        self.name = name
+        self.arguments = arguments
+        self.catch_varargs = catch_varargs
+        self.catch_kwargs = catch_kwargs
+
+    def __call__(self, *args: Any, **kwargs: Any) -> str:
+        if len(args) > len(self.arguments) and not self.catch_varargs:
+            raise TemplateRuntimeError(
+                f"macro {self.name!r} takes not more than {len(self.arguments)} argument(s)")
+        if not self.catch_kwargs:
+            for key in kwargs:
+                if key not in self.arguments:
+                    raise TemplateRuntimeError(f"macro {self.name!r} takes no keyword argument {key!r}")
+        return self._func(*args, **kwargs)
+
+
+def safe_range(*args: int) -> range:
+    numbers = range(*args)
+    if len(numbers) > MAX_RANGE:
+        raise TemplateRuntimeError(f"Range too big: a template may not build a range of more than {MAX_RANGE}")
+    return numbers
+
+
+def lipsum(n: int = 5, html: bool = True, min: int = 20, max: int = 100) -> str:  # noqa: A002 - Jinja's names
+    from .compiler import jinja_global
+    return jinja_global("lipsum")(n, html, min, max)
+
+
+GLOBALS: dict[str, Any] = {
+    "range": safe_range, "cycler": Cycler, "joiner": Joiner, "namespace": Namespace, "lipsum": lipsum,
+}
+
+
+# --- Jinja's built-in tests and filters, natively ------------------------------------------------
+
+TESTS: dict[str, Any] = {
+    "defined": lambda v: not isinstance(v, Undefined),
+    "undefined": lambda v: isinstance(v, Undefined),
+    "none": lambda v: v is None,
+    "boolean": lambda v: v is True or v is False,
+    "false": lambda v: v is False,
+    "true": lambda v: v is True,
+    "integer": lambda v: isinstance(v, int) and v is not True and v is not False,
+    "float": lambda v: isinstance(v, float),
+    "number": lambda v: isinstance(v, (int, float, complex)),
+    "string": lambda v: isinstance(v, str),
+    "mapping": lambda v: isinstance(v, dict),
+    "sequence": lambda v: hasattr(type(v), "__len__") and hasattr(type(v), "__getitem__") or isinstance(v, Undefined),
+    "iterable": lambda v: hasattr(type(v), "__iter__"),
+    "callable": callable,
+    "lower": lambda v: str(v).islower(),
+    "upper": lambda v: str(v).isupper(),
+    "odd": lambda v: v % 2 == 1,
+    "even": lambda v: v % 2 == 0,
+    "divisibleby": lambda v, n: v % n == 0,
+    "sameas": lambda v, other: v is other,
+    "in": lambda v, seq: v in seq,
+    "eq": lambda a, b: a == b, "==": lambda a, b: a == b, "equalto": lambda a, b: a == b,
+    "ne": lambda a, b: a != b, "!=": lambda a, b: a != b,
+    "lt": lambda a, b: a < b, "<": lambda a, b: a < b, "lessthan": lambda a, b: a < b,
+    "le": lambda a, b: a <= b, "<=": lambda a, b: a <= b,
+    "gt": lambda a, b: a > b, ">": lambda a, b: a > b, "greaterthan": lambda a, b: a > b,
+    "ge": lambda a, b: a >= b, ">=": lambda a, b: a >= b,
+    "escaped": lambda v: hasattr(v, "__html__"),
+}
+
+
+def _soft_str(value: Any) -> str:
+    return value if isinstance(value, str) else str(value)
+
+
+def _attribute_of(item: Any, attribute: Any) -> Any:
+    """Jinja's ``attribute=`` argument: a dotted path of keys or indexes."""
+    if not isinstance(attribute, str):
+        return getitem(item, attribute)
+    for part in attribute.split("."):
+        item = getitem(item, int(part) if part.isdigit() else part)
+    return item
+
+
+def _select(seq: Any, args: tuple, attribute: Any, keep: bool) -> Any:
+    if args:
+        name, *rest = args
+        test = TESTS.get(name)
+        if test is None:
+            raise TemplateRuntimeError(f"no test named {name!r}")
+    else:
+        test, rest = bool, []
+    for item in seq:
+        value = _attribute_of(item, attribute) if attribute is not None else item
+        if bool(test(value, *rest)) is keep:
+            yield item
+
+
+def select(seq: Any, *args: Any) -> Any:
+    return _select(seq, args, None, True)
+
+
+def reject(seq: Any, *args: Any) -> Any:
+    return _select(seq, args, None, False)
+
+
+def selectattr(seq: Any, attribute: str, *args: Any) -> Any:
+    return _select(seq, args, attribute, True)
+
+
+def rejectattr(seq: Any, attribute: str, *args: Any) -> Any:
+    return _select(seq, args, attribute, False)
+
+
+def map_(seq: Any, *args: Any, attribute: Any = None, default: Any = None, **kwargs: Any) -> Any:
+    if attribute is not None:
+        for item in seq:
+            value = _attribute_of(item, attribute)
+            yield default if default is not None and isinstance(value, Undefined) else value
+        return
+    if not args:
+        raise TemplateRuntimeError("map requires a filter name or attribute=")
+    name, *rest = args
+    function = filter_named(name)
+    for item in seq:
+        yield function(item, *rest, **kwargs)
+
+
+def attr(obj: Any, name: Any) -> Any:
+    return getattr_(obj, _soft_str(name))
+
+
+def reverse(value: Any) -> Any:
+    if isinstance(value, str):
+        return value[::-1]
+    try:
+        return reversed(value)
+    except TypeError:
+        items = list(value)
+        items.reverse()
+        return items
+
+
+def join(value: Any, d: str = "", attribute: Any = None) -> str:
+    if attribute is not None:
+        value = [_attribute_of(v, attribute) for v in value]
+    return _soft_str(d).join(_soft_str(v) for v in value)
+
+
+def first(seq: Any) -> Any:
+    for item in seq:
+        return item
+    return Undefined(hint="No first item, sequence was empty.")
+
+
+def last(seq: Any) -> Any:
+    items = list(seq)
+    return items[-1] if items else Undefined(hint="No last item, sequence was empty.")
+
+
+def length(value: Any) -> int:
+    return len(value)
+
+
+def string(value: Any) -> str:
+    return _soft_str(value)
+
+
+def trim(value: Any, chars: str | None = None) -> str:
+    return _soft_str(value).strip(chars)
+
+
+FILTERS: dict[str, Any] = {
+    "select": select, "reject": reject, "selectattr": selectattr, "rejectattr": rejectattr, "map": map_,
+    "attr": attr, "reverse": reverse, "join": join, "first": first, "last": last, "length": length,
+    "count": length, "list": list, "string": string, "trim": trim,
+    "lower": lambda s: _soft_str(s).lower(), "upper": lambda s: _soft_str(s).upper(),
+    "capitalize": lambda s: _soft_str(s).capitalize(),
+    "abs": abs, "float": lambda v, default=0.0: _to_float(v, default),
+}
+
+
+def _to_float(value: Any, default: float) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return default
+
+
+# Filled by the engine: meshcharts' own filters and Helm's functions (funcs), plus the engine's
+# include, tpl and toYaml.
+ENGINE_FILTERS: dict[str, Any] = {}
+
+
+def filter_named(name: str) -> Any:
+    """A filter by name: the engine's, then Jinja's built-ins done here, then any other Jinja
+    built-in (which imports Jinja2 when first called)."""
+    found = ENGINE_FILTERS.get(name) or FILTERS.get(name)
+    return found if found is not None else _JinjaBuiltin("jinja_filter", name)
+
+
+def test_named(name: str) -> Any:
+    found = TESTS.get(name)
+    return found if found is not None else _JinjaBuiltin("jinja_test", name)
+
+
+class _JinjaBuiltin:
+    """A Jinja built-in not done here: Jinja2 is imported when a template first calls it."""
+
+    def __init__(self, kind: str, name: str):
+        self.kind, self.name, self.function = kind, name, None
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if self.function is None:
+            from . import compiler
+            self.function = getattr(compiler, self.kind)(self.name)
+        return self.function(*args, **kwargs)
