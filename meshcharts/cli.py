@@ -1,178 +1,213 @@
 """The command line: ``meshcharts render|images|values|lint|profiles``. A thin layer over :mod:`meshcharts.api`:
 flags become one :class:`~meshcharts.api.RenderOptions`, every :class:`MeshchartsError` becomes one
-message on stderr and exit status 1, and nothing reaches stdout unless the command succeeded."""
+message on stderr and exit status 1, and nothing reaches stdout unless the command succeeded.
+Built on argparse, which costs a fresh process almost nothing to import."""
 from __future__ import annotations
 
+import argparse
 import sys
-from typing import Any, Callable
-
-import click
 
 from .errors import MeshchartsError
 
-_VALUE_FLAGS: list[Callable[[Callable[..., Any]], Callable[..., Any]]] = [
-    click.option("--chart", type=click.Path(file_okay=False), default=None,
-                 help="Chart directory to render. Default: the bundled Istio 1.0.6 mesh chart."),
-    click.option("--profile", default="default", show_default=True,
-                 help="Named overlay applied below the -f files (see `meshcharts profiles`)."),
-    click.option("-f", "--values", "values_files", multiple=True, metavar="FILE",
-                 help="Values file; repeatable, later files win."),
-    click.option("--set", "set_values", multiple=True, metavar="K=V",
-                 help="Set a value: a.b=1, list={x,y}, a[0].b=c, escape dots as \\. ; typed (true/false/null/ints)."),
-    click.option("--set-string", "set_string_values", multiple=True, metavar="K=V",
-                 help="Like --set, but every value stays a string."),
-    click.option("--set-file", "set_file_values", multiple=True, metavar="K=PATH",
-                 help="Set a value to the contents of a file."),
-    click.option("--name", default="istio", show_default=True, help="Release name (.Release.Name)."),
-    click.option("--namespace", default="istio-system", show_default=True,
-                 help="Release namespace (.Release.Namespace)."),
-    click.option("--kube-version", default="v1.36.0", show_default=True,
-                 help="Kubernetes version templates see in .Capabilities.KubeVersion."),
-    click.option("--api-versions", multiple=True, metavar="G/V",
-                 help="Extra API version for .Capabilities.APIVersions; repeatable."),
-]
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Sequence
+
+DESCRIPTION = """\
+Render the Istio 1.0.6 service-mesh install (or any Helm-shaped chart with Jinja2
+templates) the way `helm template` does, without Helm.
+
+examples:
+  meshcharts render --profile demo > istio.yaml
+  meshcharts render -f site.yaml --set global.hub=registry.local/istio --output-dir out/
+  meshcharts values --profile auth          # the merged values templates see
+  meshcharts lint -f site.yaml              # every problem with these values, located
+  meshcharts profiles                       # the named overlays
+  meshcharts images --profile demo --format skopeo > images.yaml
+  meshcharts render --profile demo --registry reg.local:5000/mirror --check-registry reg.local:5000/mirror
+
+Run `meshcharts COMMAND --help` for a command's flags."""
+
+REGISTRY = "HOST[:PORT][/PREFIX]"
 
 
-def value_flags(fn: Callable[..., Any]) -> Callable[..., Any]:
-    for option in reversed(_VALUE_FLAGS):
-        fn = option(fn)
-    return fn
+class _Formatter(argparse.RawDescriptionHelpFormatter):
+    def __init__(self, prog: str) -> None:
+        super().__init__(prog, max_help_position=30, width=100)
 
 
-def _options(kw: dict[str, Any]):
+def _value_flags(parser: argparse.ArgumentParser) -> None:
+    add = parser.add_argument_group("values and release").add_argument
+    add("--chart", metavar="DIR", help="Chart directory to render. Default: the bundled Istio 1.0.6 mesh chart.")
+    add("--profile", default="default", help="Named overlay applied below the -f files (see `meshcharts profiles`). "
+                                             "Default: default.")
+    add("-f", "--values", dest="values_files", action="append", default=[], metavar="FILE",
+        help="Values file; repeatable, later files win.")
+    add("--set", dest="set_values", action="append", default=[], metavar="K=V",
+        help="Set a value: a.b=1, list={x,y}, a[0].b=c, escape dots as \\. ; typed (true/false/null/ints).")
+    add("--set-string", dest="set_string_values", action="append", default=[], metavar="K=V",
+        help="Like --set, but every value stays a string.")
+    add("--set-file", dest="set_file_values", action="append", default=[], metavar="K=PATH",
+        help="Set a value to the contents of a file.")
+    add("--name", default="istio", help="Release name (.Release.Name). Default: istio.")
+    add("--namespace", default="istio-system", help="Release namespace (.Release.Namespace). Default: istio-system.")
+    add("--kube-version", default="v1.36.0",
+        help="Kubernetes version templates see in .Capabilities.KubeVersion. Default: v1.36.0.")
+    add("--api-versions", action="append", default=[], metavar="G/V",
+        help="Extra API version for .Capabilities.APIVersions; repeatable.")
+
+
+class _Version(argparse.Action):
+    """``--version``, looked up only when asked for."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, help="Show the version and exit.")
+
+    def __call__(self, parser: Any, namespace: Any, values: Any, option_string: Any = None) -> None:
+        from importlib.metadata import PackageNotFoundError, version
+        try:
+            found = version("meshcharts")
+        except PackageNotFoundError:
+            found = "unknown"
+        print(f"meshcharts, version {found}")
+        parser.exit()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="meshcharts", description=DESCRIPTION, formatter_class=_Formatter,
+                                     allow_abbrev=False)
+    parser.add_argument("--version", action=_Version)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
+
+    def command(name: str, summary: str, details: str = "") -> argparse.ArgumentParser:
+        return commands.add_parser(name, help=summary, description=summary + ("\n\n" + details if details else ""),
+                                   formatter_class=_Formatter, allow_abbrev=False)
+
+    render = command("render", "Render the manifest: `---` and `# Source:` before every document, in Helm's "
+                               "install order.")
+    _value_flags(render)
+    add = render.add_argument_group("output").add_argument
+    add("--show-only", dest="show_only", action="append", default=[], metavar="PATH",
+        help="Only documents from templates matching PATH (e.g. charts/pilot/templates/*); repeatable.")
+    add("--output-dir", metavar="DIR", help="Write each template's documents to DIR/<source path> instead of "
+                                            "stdout (files replaced, never appended; nothing written if the "
+                                            "render fails).")
+    add("--registry", metavar=REGISTRY,
+        help="Pull every image from this registry: docker.io/prom/prometheus:v2.3.1 becomes "
+             "HOST/PREFIX/prom/prometheus:v2.3.1 (the injector's images too), and every pod template gets "
+             "global.imagePullSecrets.")
+    add("--check-registry", metavar=REGISTRY,
+        help="Fail, listing each offender, if any image is outside this registry or any pod template lacks "
+             "global.imagePullSecrets.")
+
+    images = command("images", "List every image the render would pull.",
+                     "Containers, init containers, jobs and hooks, and images inside ConfigMaps such as the\n"
+                     "sidecar injector's, once each, sorted. Images without a registry are Docker Hub's and are\n"
+                     "listed as docker.io/...; untagged ones as :latest.")
+    _value_flags(images)
+    add = images.add_argument_group("output").add_argument
+    add("--registry", metavar=REGISTRY, help="Also give each image's mirror in this registry (json), as "
+                                             "`render --registry` rewrites it; fails if two images would share one.")
+    add("--format", dest="fmt", choices=["text", "json", "skopeo"], default="text",
+        help="text: one reference a line; json: each image with where it is used; skopeo: a "
+             "`skopeo sync --src yaml` source file. Default: text.")
+
+    _value_flags(command("values", "Print the effective values after every merge (what the parent chart's "
+                                   "templates see)."))
+    _value_flags(command("lint", "Check values without printing a manifest.",
+                         "Reports every schema violation, every key the chart's schema does not know, and every\n"
+                         "value from -f/--set that no template reads (each with its file:line or --set argument),\n"
+                         "plus any render error. Exit status 1 if anything is found."))
+    command("profiles", "List the bundled profiles (named values overlays) with what each is for.")
+    return parser
+
+
+def _options(args: argparse.Namespace, rewrite_images: bool = True):
+    """The render options the flags give (``images --registry`` names mirrors, it does not rewrite)."""
     from .api import RenderOptions
-    return RenderOptions(chart=kw["chart"], profile=kw["profile"], values_files=kw["values_files"],
-                         set_values=kw["set_values"], set_string_values=kw["set_string_values"],
-                         set_file_values=kw["set_file_values"], name=kw["name"], namespace=kw["namespace"],
-                         kube_version=kw["kube_version"], api_versions=kw["api_versions"],
-                         show_only=kw.get("show_only", ()), registry=kw.get("registry"),
-                         check_registry=kw.get("check_registry"))
+    return RenderOptions(chart=args.chart, profile=args.profile, values_files=tuple(args.values_files),
+                         set_values=tuple(args.set_values), set_string_values=tuple(args.set_string_values),
+                         set_file_values=tuple(args.set_file_values), name=args.name, namespace=args.namespace,
+                         kube_version=args.kube_version, api_versions=tuple(args.api_versions),
+                         show_only=tuple(getattr(args, "show_only", ())),
+                         registry=getattr(args, "registry", None) if rewrite_images else None,
+                         check_registry=getattr(args, "check_registry", None))
 
 
-def _fail(error: MeshchartsError) -> None:
-    click.echo(f"Error: {error}", err=True)
-    sys.exit(1)
+def _error(message: str) -> None:
+    print(f"Error: {message}", file=sys.stderr)
 
 
 def _warn(manifest: Any) -> None:
     for warning in manifest.warnings:
-        click.echo(f"Warning: {warning}", err=True)
+        print(f"Warning: {warning}", file=sys.stderr)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.version_option(package_name="meshcharts")
-def cli() -> None:
-    """Render the Istio 1.0.6 service-mesh install (or any Helm-shaped chart with Jinja2
-    templates) the way `helm template` does, without Helm.
-
-    \b
-    Examples:
-      meshcharts render --profile demo > istio.yaml
-      meshcharts render -f site.yaml --set global.hub=registry.local/istio --output-dir out/
-      meshcharts values --profile auth          # the merged values templates see
-      meshcharts lint -f site.yaml              # every problem with these values, located
-      meshcharts profiles                       # the named overlays
-      meshcharts images --profile demo --format skopeo > images.yaml
-      meshcharts render --profile demo --registry reg.local:5000/mirror --check-registry reg.local:5000/mirror
-    """
-
-
-@cli.command()
-@value_flags
-@click.option("--show-only", "show_only", multiple=True, metavar="PATH",
-              help="Only documents from templates matching PATH (e.g. charts/pilot/templates/*); repeatable.")
-@click.option("--output-dir", type=click.Path(file_okay=False), default=None,
-              help="Write each template's documents to DIR/<source path> instead of stdout "
-                   "(files replaced, never appended; nothing written if the render fails).")
-@click.option("--registry", metavar="HOST[:PORT][/PREFIX]", default=None,
-              help="Pull every image from this registry: docker.io/prom/prometheus:v2.3.1 becomes "
-                   "HOST/PREFIX/prom/prometheus:v2.3.1 (the injector's images too), and every pod template "
-                   "gets global.imagePullSecrets.")
-@click.option("--check-registry", metavar="HOST[:PORT][/PREFIX]", default=None,
-              help="Fail, listing each offender, if any image is outside this registry or any pod template "
-                   "lacks global.imagePullSecrets.")
-def render(output_dir: str | None, **kw: Any) -> None:
-    """Render the manifest: `---` and `# Source:` before every document, in Helm's install order."""
+def _render(args: argparse.Namespace) -> int:
     from .api import render_options
-    from .manifest import write_output_dir
-    try:
-        manifest = render_options(_options(kw))
-        _warn(manifest)
-        if output_dir:
-            for path in write_output_dir(manifest, output_dir):
-                click.echo(f"wrote {path}")
-        else:
-            sys.stdout.write(manifest.text)
-    except MeshchartsError as e:
-        _fail(e)
+    manifest = render_options(_options(args))
+    _warn(manifest)
+    if args.output_dir:
+        from .manifest import write_output_dir
+        for path in write_output_dir(manifest, args.output_dir):
+            print(f"wrote {path}")
+    else:
+        sys.stdout.write(manifest.text)
+    return 0
 
 
-@cli.command()
-@value_flags
-@click.option("--registry", metavar="HOST[:PORT][/PREFIX]", default=None,
-              help="Also give each image's mirror in this registry (json), as `render --registry` "
-                   "rewrites it; fails if two images would share one.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "skopeo"]), default="text",
-              show_default=True,
-              help="text: one reference a line; json: each image with where it is used; "
-                   "skopeo: a `skopeo sync --src yaml` source file.")
-def images(fmt: str, registry: str | None, **kw: Any) -> None:
-    """List every image the render would pull (containers, init containers, jobs and hooks, and
-    images inside ConfigMaps such as the sidecar injector's), once each, sorted. Images without a
-    registry are Docker Hub's and are listed as docker.io/...; untagged ones as :latest."""
+def _images(args: argparse.Namespace) -> int:
     from .api import render_options
     from .registry import format_images, list_images
-    try:
-        manifest = render_options(_options(kw))
-        _warn(manifest)
-        sys.stdout.write(format_images(list_images(manifest, registry), fmt))
-    except MeshchartsError as e:
-        _fail(e)
+    manifest = render_options(_options(args, rewrite_images=False))
+    _warn(manifest)
+    sys.stdout.write(format_images(list_images(manifest, args.registry), args.fmt))
+    return 0
 
 
-@cli.command()
-@value_flags
-def values(**kw: Any) -> None:
-    """Print the effective values after every merge (what the parent chart's templates see)."""
+def _values(args: argparse.Namespace) -> int:
     from .api import effective_values
     from .yamlio import to_yaml
-    try:
-        sys.stdout.write(to_yaml(effective_values(_options(kw))) + "\n")
-    except MeshchartsError as e:
-        _fail(e)
+    sys.stdout.write(to_yaml(effective_values(_options(args))) + "\n")
+    return 0
 
 
-@cli.command()
-@value_flags
-def lint(**kw: Any) -> None:
-    """Check values without printing a manifest: every schema violation, every key the chart's
-    schema does not know, and every value from -f/--set that no template reads (each with its
-    file:line or --set argument), plus any render error. Exit status 1 if anything is found."""
+def _lint(args: argparse.Namespace) -> int:
     from .lint import lint as run_lint
-    try:
-        found = run_lint(_options(kw))
-    except MeshchartsError as e:
-        _fail(e)
+    found = run_lint(_options(args))
     for problem in found:
-        click.echo(f"Error: {problem}", err=True)
+        _error(str(problem))
     if found:
-        click.echo(f"{len(found)} problem{'s' if len(found) > 1 else ''} found", err=True)
-        sys.exit(1)
-    click.echo("no problems found")
+        print(f"{len(found)} problem{'s' if len(found) > 1 else ''} found", file=sys.stderr)
+        return 1
+    print("no problems found")
+    return 0
 
 
-@cli.command()
-def profiles() -> None:
-    """List the bundled profiles (named values overlays) with what each is for."""
+def _profiles(args: argparse.Namespace) -> int:
     from .bundle import profile_description, profile_names
+    names = profile_names()
+    width = max(len(n) for n in names)
+    for name in names:
+        print(f"{name.ljust(width)}  {profile_description(name)}")
+    return 0
+
+
+COMMANDS = {"render": _render, "images": _images, "values": _values, "lint": _lint, "profiles": _profiles}
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Run one command; exits with status 1 on a :class:`MeshchartsError` (one message, no traceback)
+    and 2 on a usage error."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        sys.exit(2)
     try:
-        names = profile_names()
-        width = max(len(n) for n in names)
-        for name in names:
-            click.echo(f"{name.ljust(width)}  {profile_description(name)}")
+        status = COMMANDS[args.command](args)
     except MeshchartsError as e:
-        _fail(e)
-
-
-def main() -> None:
-    cli(prog_name="meshcharts")
+        _error(str(e))
+        status = 1
+    if status:
+        sys.exit(status)

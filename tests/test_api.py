@@ -8,10 +8,9 @@ import re
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from meshcharts import Document, Manifest, MeshchartsError, RenderOptions, render, render_options
-from meshcharts.cli import cli
+from cli_runner import invoke
 
 CHART = str(Path(__file__).resolve().parent / "charts" / "two-children")
 
@@ -31,7 +30,7 @@ CASES = {
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_render_text_is_the_cli_stdout(case):
     kwargs, flags = CASES[case]
-    result = CliRunner().invoke(cli, ["render", "--chart", CHART, *flags])
+    result = invoke(["render", "--chart", CHART, *flags])
     assert result.exit_code == 0, result.stderr
     assert render(chart=CHART, **kwargs).text == result.stdout
 
@@ -40,7 +39,7 @@ def test_values_files_through_the_api(tmp_path):
     path = tmp_path / "site.yaml"
     path.write_text("web:\n  host: shop.internal\n")
     text = render(chart=CHART, values_files=[path]).text
-    assert text == CliRunner().invoke(cli, ["render", "--chart", CHART, "-f", str(path)]).stdout
+    assert text == invoke(["render", "--chart", CHART, "-f", str(path)]).stdout
     assert '"shop.internal"' in text
 
 

@@ -172,3 +172,17 @@ def test_threads_opening_a_cache_at_once_share_it(cache_dir, monkeypatch):
     for t in threads:
         t.join()
     assert len({id(c) for c in got}) == 1 and DiskCache.named("t") is got[0]
+
+
+def test_a_render_from_cached_code_never_imports_jinja2(tmp_path):
+    """Jinja2 parses templates the cache has not seen; compiled code runs on meshcharts' runtime."""
+    code = ("import sys\nfrom meshcharts.cli import main\n"
+            "try:\n    main(['render', '--profile', 'demo'])\n"
+            "finally:\n    sys.stderr.write(' '.join(m for m in ('jinja2', 'yaml', 'jsonschema') if m in sys.modules))\n")
+    env = {**os.environ, "MESHCHARTS_CACHE_DIR": str(tmp_path)}
+    first = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    again = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert (first.returncode, again.returncode) == (0, 0), first.stderr + again.stderr
+    assert "jinja2" in first.stderr  # the cold cache: templates were parsed
+    assert again.stderr == ""
+    assert again.stdout == first.stdout

@@ -7,10 +7,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from meshcharts import RenderOptions, effective_values, render
-from meshcharts.cli import cli
+from cli_runner import invoke
 from meshcharts.yamlio import load_values_text
 
 CHART = str(Path(__file__).resolve().parent / "charts" / "two-children")
@@ -18,7 +17,7 @@ SCRIPT = Path(sys.executable).parent / "meshcharts"
 
 
 def run(*args: str):
-    return CliRunner().invoke(cli, list(args))
+    return invoke(list(args))
 
 
 def test_module_and_console_script_print_the_same():

@@ -9,17 +9,16 @@ import time
 import tracemalloc
 
 import pytest
-from click.testing import CliRunner
 
 from meshcharts import render
-from meshcharts.cli import cli
+from cli_runner import invoke
 from meshcharts.errors import MeshchartsError, ValuesError
 from meshcharts.yamlio import MAX_DEPTH, load_values_text
 from meshcharts.values import MAX_INDEX
 
 
 def run(*args: str):
-    return CliRunner().invoke(cli, list(args))
+    return invoke(list(args))
 
 
 def assert_clean_failure(result, *fragments: str) -> str:

@@ -6,15 +6,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from meshcharts.cli import cli
+from cli_runner import invoke
 
 CHART = Path(__file__).resolve().parent / "charts" / "two-children"
 
 
 @pytest.mark.parametrize("args", [["--name", "store", "--namespace", "shop"]], ids=["engine-two-children"])
 def test_engine_golden(args, golden):
-    result = CliRunner().invoke(cli, ["render", "--chart", str(CHART), *args])
+    result = invoke(["render", "--chart", str(CHART), *args])
     assert result.exit_code == 0, result.stderr
     assert result.stdout == golden

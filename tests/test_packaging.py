@@ -21,12 +21,11 @@ def test_wheel_renders_demo_outside_the_repository(tmp_path):
     # The dependencies come from where this test environment has them (a .pth line each, which
     # does not run that environment's own .pth files, so its editable meshcharts stays out);
     # meshcharts itself comes only from the wheel.
-    import click
     import jinja2
     import yaml
     site = subprocess.run([str(py), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
                           capture_output=True, text=True, check=True).stdout.strip()
-    dep_dirs = sorted({str(Path(m.__file__).resolve().parent.parent) for m in (click, jinja2, yaml)})
+    dep_dirs = sorted({str(Path(m.__file__).resolve().parent.parent) for m in (jinja2, yaml)})
     (Path(site) / "meshcharts-test-deps.pth").write_text("\n".join(dep_dirs) + "\n")
     subprocess.run([str(py), "-m", "pip", "install", "-q", "--no-deps", "--no-index", str(wheel)],
                    check=True, capture_output=True)

@@ -10,10 +10,9 @@ import json
 import re
 
 import pytest
-from click.testing import CliRunner
 
 from meshcharts import MeshchartsError, render
-from meshcharts.cli import cli
+from cli_runner import invoke
 from meshcharts.manifest import Manifest
 from meshcharts.registry import ImageRef, Registry, list_images, parse_image, parse_registry, relocate, scan
 from meshcharts.yamlio import load_data, parse_document
@@ -43,7 +42,7 @@ DIGEST = "sha256:" + "ab" * 32
 
 
 def run(*args: str):
-    return CliRunner().invoke(cli, list(args))
+    return invoke(list(args))
 
 
 # --- references and registries ----------------------------------------------------------------

@@ -7,10 +7,9 @@ import os
 
 import pytest
 import yaml
-from click.testing import CliRunner
 
 from meshcharts import render
-from meshcharts.cli import cli
+from cli_runner import invoke
 from meshcharts.errors import ChartError, MeshchartsError, TemplateError
 from meshcharts.manifest import Document, Manifest, write_output_dir
 
@@ -202,7 +201,7 @@ def test_output_dir_refuses_sources_outside_it(tmp_path):
 
 def test_object_names_do_not_steer_output_paths(make_chart, tmp_path):
     chart = make_chart({"templates/t.yaml": "kind: T\nmetadata:\n  name: ../../../etc/passwd\n"})
-    result = CliRunner().invoke(cli, ["render", "--chart", str(chart), "--output-dir", str(tmp_path / "out")])
+    result = invoke(["render", "--chart", str(chart), "--output-dir", str(tmp_path / "out")])
     assert result.exit_code == 0, result.stderr
     assert [p.relative_to(tmp_path / "out").as_posix() for p in (tmp_path / "out").rglob("*") if p.is_file()] \
         == ["parent/templates/t.yaml"]

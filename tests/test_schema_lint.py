@@ -10,12 +10,11 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from click.testing import CliRunner
 
 from meshcharts import render
 from meshcharts.api import RenderOptions, load, value_origins
 from meshcharts.bundle import CHART_DIR, bundled_defaults, profile_names
-from meshcharts.cli import cli
+from cli_runner import invoke
 from meshcharts.errors import ChartError, MeshchartsError
 from meshcharts.schema import unknown_keys, violations
 from meshcharts.yamlio import load_values_text
@@ -25,7 +24,7 @@ CASES = Path(__file__).resolve().parents[2] / "shared" / "conformance" / "cases"
 
 
 def run(*args: str):
-    return CliRunner().invoke(cli, list(args))
+    return invoke(list(args))
 
 
 # --- the mesh chart's schema ------------------------------------------------------------------------
@@ -189,8 +188,8 @@ def test_broken_schema_is_a_chart_error(render_chart, text, fragment):
 # --- cost: jsonschema only when there is something to check -------------------------------------------
 
 def _imports_jsonschema(*args: str, cache: Path) -> bool:
-    code = ("import sys\nfrom meshcharts.cli import cli\n"
-            "try:\n    cli(list(sys.argv[1:]), standalone_mode=False)\n"
+    code = ("import sys\nfrom meshcharts.cli import main\n"
+            "try:\n    main(list(sys.argv[1:]))\n"
             "finally:\n    sys.stderr.write('jsonschema' in sys.modules and 'IMPORTED' or 'NOT')\n")
     env = {**os.environ, "MESHCHARTS_CACHE_DIR": str(cache)}
     proc = subprocess.run([sys.executable, "-c", code, "render", *args], capture_output=True, text=True, env=env)
