@@ -11,7 +11,6 @@ import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Sequence
 
 from .chart import Chart, enabled_tree, load_chart
 from .errors import ChartError, TemplateError
@@ -19,6 +18,10 @@ from .manifest import Manifest, build_manifest, check_yaml, show_only
 from .origin import Origins
 from .values import Values, copy_values
 from .yamlio import inert
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Iterable, Sequence
 
 DEFAULT_KUBE_VERSION = "v1.36.0"
 # Group/versions `helm template` reports without a cluster (client-go's known set).

@@ -17,7 +17,10 @@ import os
 import sys
 import zlib
 from pathlib import Path
-from typing import Any, Callable
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable
 
 
 def _find_jinja_parser() -> str:
@@ -51,6 +54,15 @@ SALT = f"{sys.version}|meshcharts-cache-4|{_code_stamp()}"
 # A file starts with this and the CRC-32 of the marshal data after it: marshal does not notice
 # damaged data, and a damaged code object would run.
 _HEAD = b"meshcharts-cache\n"
+
+
+def digest(data: bytes, size: int = 20) -> str:
+    """A hex BLAKE2b digest of ``data``: the keys of cached entries."""
+    try:  # the hash's own module: hashlib would load OpenSSL, 2 ms of a fresh process
+        from _blake2 import blake2b
+    except ImportError:
+        from hashlib import blake2b
+    return blake2b(data, digest_size=size).hexdigest()
 
 
 def cache_dir() -> Path | None:

@@ -12,11 +12,14 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from .errors import ChartError, MeshchartsError
 from .values import Values, coalesce, lookup, load_values_text
 from .yamlio import load_data, type_name
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 # Semantic version 2.0 (what Helm requires of Chart.yaml `version`).
 SEMVER = re.compile(

@@ -12,13 +12,16 @@ stays there (and starts each loop pass from the outer value); ``if`` makes no sc
 from __future__ import annotations
 
 import ast
-from typing import Any
 
 import jinja2
 from jinja2 import nodes
 
 from . import runtime
 from .errors import TemplateError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 _PARSER = jinja2.Environment(trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, autoescape=False)
 

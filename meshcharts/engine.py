@@ -9,19 +9,22 @@ compiled by :mod:`meshcharts.compiler` (imported only when a template is not in 
 from __future__ import annotations
 
 import contextvars
-import hashlib
+from collections import namedtuple
 import marshal
 import re
-from typing import Any, Iterator, NamedTuple
 
 from . import funcs, runtime
-from .cache import DiskCache, IdentityMemo
+from .cache import DiskCache, IdentityMemo, digest
 from .chart import Chart, chart_fields, glob_match
 from .errors import TemplateError
 from .funcs import FailRequested, go_str
 from .runtime import NotAMap, Scope, TemplateObject
 from .values import Values
 from .yamlio import to_yaml
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Iterator
 
 MAX_INCLUDE_DEPTH = 100
 
@@ -98,11 +101,9 @@ _DEFINE_OPEN = re.compile(r'\{%([-+]?)\s*define\s+"((?:[^"\\]|\\.)*)"\s*([-+]?)%
 _DEFINE_CLOSE = re.compile(r"\{%([-+]?)\s*enddefine\s*([-+]?)%\}")
 
 
-class Define(NamedTuple):
-    name: str
-    path: str      # full template path of the file holding it
-    line: int      # line of the body's first character in that file
-    body: str
+# name; path: full template path of the file holding it; line: of the body's first character in
+# that file; body: the define's text.
+Define = namedtuple("Define", "name path line body")
 
 
 def _before_tag(text: str, marker: str) -> str:
@@ -280,7 +281,7 @@ class Engine:
         key = (path, first_line, source)
         template = self._compiled.get(key)
         if template is None:
-            disk_key = hashlib.sha1(f"{path}\0{first_line}\0{source}".encode()).hexdigest()
+            disk_key = digest(f"{path}\0{first_line}\0{source}".encode("utf-8", "surrogatepass"))
             blob = self._disk.get(disk_key) if self._disk is not None else None
             code = marshal.loads(blob) if blob is not None else None  # only the templates used
             if code is None:

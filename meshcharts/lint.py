@@ -10,13 +10,16 @@
 """
 from __future__ import annotations
 
-from typing import Any, Iterator
 
 from .chart import Chart
 from .errors import MeshchartsError
 from .origin import KeyPath, Origins, dotted
 from .schema import Problem, has_schema, unknown_keys, violations
 from .values import Values
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Iterator
 
 
 def lint(options: Any) -> list[Problem | str]:

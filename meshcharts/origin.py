@@ -7,12 +7,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
 
 from .errors import MeshchartsError
 from .values import Values, apply_set, user_values
 
-KeyPath = tuple[Any, ...]  # map keys (str) and list indexes (int), outermost first
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Sequence
+
+KeyPath = tuple  # map keys (str) and list indexes (int), outermost first
 
 
 def dotted(path: KeyPath) -> str:

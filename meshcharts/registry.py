@@ -22,12 +22,15 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from typing import Any, Iterator
 
 from .errors import RegistryError
 from .manifest import Document, Manifest
 from .values import Values, copy_values
 from .yamlio import parse_document, to_yaml, type_name
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Iterator
 
 # --- image references (the grammar of github.com/distribution/reference) -----------------------
 

@@ -9,9 +9,12 @@ template reaches a Python internal.
 """
 from __future__ import annotations
 
-from typing import Any
 
 from .funcs import Missing, go_str, go_type
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 MAX_RANGE = 100_000
 # The most characters or items one `*` may build ("x" * n): the one way a short template could

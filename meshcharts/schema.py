@@ -14,17 +14,19 @@ user key it does not list still renders, as JSON Schema and Helm allow, but ``re
 from __future__ import annotations
 
 import difflib
-import hashlib
 import json
 from dataclasses import dataclass
-from typing import Any, Iterator
 
-from .cache import IdentityMemo
+from .cache import IdentityMemo, digest
 from .chart import Chart
 from .errors import ChartError, ValuesError
 from .origin import KeyPath, Origins, dotted
 from .values import Values
 from .yamlio import type_name
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Iterator
 
 # Keywords that let a map take keys its `properties` do not list.
 _OPENING = ("additionalProperties", "patternProperties", "unevaluatedProperties", "allOf", "anyOf", "oneOf",
@@ -137,11 +139,11 @@ def _shown(value: Any) -> str:
 # A render that repeats with the same values (a pipeline, a watch loop) skips jsonschema: a
 # verdict of "valid" is kept on disk under the exact schema and values it was found for.
 _SCHEMA_DIGESTS = IdentityMemo(
-    lambda schema: hashlib.blake2b(json.dumps(schema, sort_keys=True).encode(), digest_size=16).hexdigest(), 256)
+    lambda schema: digest(json.dumps(schema, sort_keys=True).encode(), 16), 256)
 
 
 def _verdict_key(chart: Chart, values: Values) -> str:
-    values_digest = hashlib.blake2b(repr(values).encode("utf-8", "surrogatepass"), digest_size=20).hexdigest()
+    values_digest = digest(repr(values).encode("utf-8", "surrogatepass"))
     return f"valid:{_SCHEMA_DIGESTS(chart.schema)}:{values_digest}"
 
 

@@ -8,13 +8,23 @@ from a parent into every enabled child, never upward or sideways.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Callable, Iterable, Protocol, Sequence
 
 from .cache import IdentityMemo
 from .errors import ValuesError
 from .yamlio import Int64, load_values_text, type_name
 
-Values = dict[str, Any]
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable, Iterable, Protocol, Sequence
+
+    Values = dict[str, Any]
+
+    class ChartLike(Protocol):
+        name: str
+        values: Values
+        children: Sequence["ChartLike"]
+else:
+    Values = dict
 
 # Helm's caps on --set: list indexes and key nesting.
 MAX_INDEX = 65536
@@ -237,12 +247,6 @@ def user_values(files: Iterable[tuple[str | Path, str]] = (), sets: Iterable[tup
 
 
 # --- coalescing (a chart's defaults under the user's values) ---------------------------------
-
-class ChartLike(Protocol):
-    name: str
-    values: Values
-    children: Sequence["ChartLike"]
-
 
 def copy_values(value: Any) -> Any:
     """A deep copy of plain values data (maps, lists, scalars): much faster than copy.deepcopy."""

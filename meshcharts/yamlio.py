@@ -9,9 +9,12 @@ from __future__ import annotations
 import functools
 import math
 import re
-from typing import Any
 
 from .errors import ValuesError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 # Expanded size above which a document is treated as an alias bomb: real values files are a few
 # thousand nodes; a "billion laughs" file is small on disk but expands past any budget.
@@ -175,12 +178,11 @@ def _normalize(value: Any, where: str) -> Any:
 def _cached(kind: str, text: str, parse: Any) -> Any:
     """``parse()``'s result for this exact text, from the on-disk cache when it was seen before
     (a fresh object each time: callers may change what they get)."""
-    import hashlib
     import marshal
 
-    from .cache import DiskCache
+    from .cache import DiskCache, digest
     cache = DiskCache.named("yaml")
-    key = kind + hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=20).hexdigest()
+    key = kind + digest(text.encode("utf-8", "surrogatepass"))
     blob = cache.get(key)
     if blob is not None:
         return marshal.loads(blob)
