@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
+from collections import namedtuple
 from pathlib import Path
 
 from .chart import Chart, enabled_tree, load_chart
@@ -47,22 +47,30 @@ RELEASE_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*
 NAMESPACE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
 
-@dataclass
-class RenderOptions:
-    """Everything a render depends on, as the CLI's flags give it."""
-    chart: str | Path | None = None                  # None: the bundled mesh chart
-    profile: str = "default"
-    values_files: Sequence[str | Path] = ()
-    set_values: Sequence[str] = ()
-    set_string_values: Sequence[str] = ()
-    set_file_values: Sequence[str] = ()
-    name: str = "istio"
-    namespace: str = "istio-system"
-    kube_version: str = DEFAULT_KUBE_VERSION
-    api_versions: Sequence[str] = ()
-    show_only: Sequence[str] = ()
-    registry: str | None = None                      # HOST[:PORT][/PREFIX]: move every image there
-    check_registry: str | None = None                # fail unless all images and pull secrets fit it
+_OPTION_FIELDS = {  # name: default
+    "chart": None,                  # None: the bundled mesh chart
+    "profile": "default",
+    "values_files": (),
+    "set_values": (),
+    "set_string_values": (),
+    "set_file_values": (),
+    "name": "istio",
+    "namespace": "istio-system",
+    "kube_version": DEFAULT_KUBE_VERSION,
+    "api_versions": (),
+    "show_only": (),
+    "registry": None,               # HOST[:PORT][/PREFIX]: move every image there
+    "check_registry": None,         # fail unless all images and pull secrets fit it
+}
+
+
+# A named tuple rather than a dataclass: importing dataclasses costs a fresh process 5 ms.
+class RenderOptions(namedtuple("RenderOptions", _OPTION_FIELDS, defaults=_OPTION_FIELDS.values())):
+    """Everything a render depends on, as the CLI's flags give it (``chart``: a chart directory,
+    None for the bundled mesh chart; ``registry``: HOST[:PORT][/PREFIX] to move every image to;
+    ``check_registry``: fail unless all images and pull secrets fit it). ``options._replace(...)``
+    gives a changed copy."""
+    __slots__ = ()
 
     def sets(self) -> list[tuple[str, str]]:
         """The ``--set`` family in Helm's order of application."""

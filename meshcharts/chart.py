@@ -6,11 +6,10 @@ whole tree, as in Helm.
 """
 from __future__ import annotations
 
-import dataclasses
 import functools
 import os
 import re
-from dataclasses import dataclass, field
+from collections import namedtuple
 from pathlib import Path
 
 from .errors import ChartError, MeshchartsError
@@ -40,32 +39,24 @@ CHART_FIELDS = {
 }
 
 
-@dataclass(frozen=True)
-class Dependency:
-    """One entry of requirements.yaml / Chart.yaml ``dependencies``."""
-    name: str
-    alias: str | None = None
-    condition: str | None = None
-    tags: tuple[str, ...] = ()
-    version: str | None = None
+# Named tuples rather than dataclasses: importing dataclasses costs a fresh process 5 ms.
+class Dependency(namedtuple("Dependency", "name alias condition tags version", defaults=(None, None, (), None))):
+    """One entry of requirements.yaml / Chart.yaml ``dependencies``: ``name``, ``alias``,
+    ``condition`` (comma-separated value paths), ``tags``, ``version``."""
+    __slots__ = ()
 
     @property
     def key(self) -> str:
         return self.alias or self.name
 
 
-@dataclass(frozen=True)
-class Chart:
-    """A loaded chart: what Helm's loader produces, plain data."""
-    name: str
-    directory: Path
-    metadata: dict[str, Any]
-    values: Values
-    templates: tuple[tuple[str, str], ...]          # (path in chart, e.g. "templates/a.yaml", text)
-    files: dict[str, str]                           # other files, for Files.Get / Files.Glob
-    dependencies: tuple[Dependency, ...] = ()
-    children: tuple["Chart", ...] = field(default=())
-    schema: dict[str, Any] | None = None            # values.schema.json, parsed (not among `files`)
+class Chart(namedtuple("Chart", "name directory metadata values templates files dependencies children schema",
+                       defaults=((), (), None))):
+    """A loaded chart: what Helm's loader produces, plain data. ``templates``: (path in chart, e.g.
+    "templates/a.yaml", text) pairs; ``files``: the other files (path → text) for Files.Get and
+    Files.Glob; ``dependencies`` and ``children`` (loaded charts, named by alias); ``schema``:
+    values.schema.json parsed (not among ``files``)."""
+    __slots__ = ()
 
     def template_path(self, parent_path: str) -> str:
         return f"{parent_path}/charts/{self.name}" if parent_path else self.name
@@ -106,10 +97,11 @@ def _go_glob(pattern: str) -> re.Pattern[str]:
         raise ValueError(f"syntax error in pattern {pattern!r}: {e.msg}") from None
 
 
-@dataclass
 class IgnoreRules:
     """The root chart's .helmignore rules, plus Helm's built-in ``templates/.?*``."""
-    rules: list[tuple[re.Pattern[str], bool, bool, bool]] = field(default_factory=list)
+
+    def __init__(self) -> None:
+        self.rules: list[tuple[re.Pattern[str], bool, bool, bool]] = []
 
     @classmethod
     def parse(cls, text: str, where: str) -> "IgnoreRules":
@@ -252,7 +244,7 @@ def load_chart(directory: str | Path, values_override: Values | None = None) -> 
              if ignore_file.is_file() else IgnoreRules.parse("", ""))
     chart = _load(directory, "", rules, str(directory))
     if values_override is not None:
-        chart = dataclasses.replace(chart, values=values_override)
+        chart = chart._replace(values=values_override)
     return chart
 
 
@@ -327,7 +319,7 @@ def _load(directory: Path, rel_root: str, rules: IgnoreRules, where: str, root: 
     named = []
     for c in children:
         dep = listed.get(c.metadata["name"])
-        named.append(dataclasses.replace(c, name=dep.key) if dep and dep.alias else c)
+        named.append(c._replace(name=dep.key) if dep and dep.alias else c)
     return Chart(name=meta["name"], directory=directory, metadata=meta, values=values,
                  templates=tuple(sorted(templates)), files=files, dependencies=deps,
                  children=tuple(sorted(named, key=lambda c: c.name)), schema=schema)
@@ -365,7 +357,7 @@ def _prune(chart: Chart, values: Values, tags: dict, prefix: str, disabled: list
             disabled.append(prefix + child.name)
             continue
         kept.append(_prune(child, values, tags, f"{prefix}{child.name}.", disabled))
-    return dataclasses.replace(chart, children=tuple(kept))
+    return chart._replace(children=tuple(kept))
 
 
 def _enabled(dep: Dependency, values: Values, tags: dict, prefix: str) -> bool:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import MeshchartsError, TemplateError, printable
@@ -39,14 +38,27 @@ _CONTENT_LINE = re.compile(r"^[ \t]*[^#\s]", re.M)
 _HOOK = re.compile(r"^[ \t]+['\"]?helm\.sh/hook['\"]?:[ \t]*['\"]?([^'\"\n#]*)", re.M)
 
 
-@dataclass
 class Document:
     """One object of the manifest: where it came from and what it is."""
-    source: str
-    text: str
-    kind: str
-    is_hook: bool = False
-    _object: Any = field(default=None, repr=False)
+    __slots__ = ("source", "text", "kind", "is_hook", "_object")
+
+    def __init__(self, source: str, text: str, kind: str, is_hook: bool = False, parsed: Any = None):
+        self.source = source
+        self.text = text
+        self.kind = kind
+        self.is_hook = is_hook
+        self._object = parsed  # the object, when the caller already has it
+
+    def __repr__(self) -> str:
+        return f"Document(source={self.source!r}, kind={self.kind!r}, is_hook={self.is_hook!r}, text={self.text!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Document):
+            return NotImplemented
+        return (self.source, self.text, self.kind, self.is_hook) == (other.source, other.text, other.kind,
+                                                                     other.is_hook)
+
+    __hash__ = None  # type: ignore[assignment] - mutable, like the documents list holding it
 
     @property
     def object(self) -> Any:
@@ -77,11 +89,16 @@ class Document:
         return f"---\n# Source: {self.source}\n{self.text}\n"
 
 
-@dataclass
 class Manifest:
-    """The rendered release: documents in output order and their text."""
-    documents: list[Document]
-    warnings: list[str] = field(default_factory=list)   # e.g. keys the chart's values schema does not know
+    """The rendered release: documents in output order and their text; ``warnings``, e.g. keys
+    the chart's values schema does not know."""
+
+    def __init__(self, documents: list[Document], warnings: list[str] | None = None):
+        self.documents = documents
+        self.warnings = warnings if warnings is not None else []
+
+    def __repr__(self) -> str:
+        return f"Manifest({len(self.documents)} documents, warnings={self.warnings!r})"
 
     @property
     def text(self) -> str:

@@ -5,7 +5,6 @@ sources are read again and the last one that sets the key wins, as it does in th
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import MeshchartsError
@@ -39,16 +38,21 @@ def holds(values: Any, path: KeyPath) -> bool:
     return True
 
 
-@dataclass
 class Origins:
     """The user's value sources in the order they apply: ``files`` as ``(path, label)`` (a
     profile first, then the ``-f`` files), then ``sets`` as ``(flag, argument)``.
     ``profiles`` says how many leading files are profiles rather than the user's own input."""
-    files: Sequence[tuple[str | Path, str]] = ()
-    sets: Sequence[tuple[str, str]] = ()
-    profiles: int = 0
-    _texts: dict[str, str] = field(default_factory=dict, repr=False)
-    _merged: dict[bool, Values] = field(default_factory=dict, repr=False)
+
+    def __init__(self, files: Sequence[tuple[str | Path, str]] = (), sets: Sequence[tuple[str, str]] = (),
+                 profiles: int = 0):
+        self.files = files
+        self.sets = sets
+        self.profiles = profiles
+        self._texts: dict[str, str] = {}
+        self._merged: dict[bool, Values] = {}
+
+    def __repr__(self) -> str:
+        return f"Origins(files={self.files!r}, sets={self.sets!r}, profiles={self.profiles!r})"
 
     def values(self, with_profiles: bool = True) -> Values:
         """The merged user values (optionally without the profile): what a key is checked against

@@ -506,7 +506,7 @@ def _relocate(s: Scan, mirrors: dict[str, str], secrets: list[str]) -> Document:
     text = _insert_secrets(_rewrite_embedded(doc.text, mirrors), s.pods, secrets)
     if text is None or parse_document(text) != expected:
         text = to_yaml(expected)
-    return Document(doc.source, text, doc.kind, doc.is_hook, expected)
+    return Document(doc.source, text, doc.kind, doc.is_hook, parsed=expected)
 
 
 def relocate(manifest: Manifest, registry: str, secrets: list[str], flag: str = "--registry") -> Manifest:
