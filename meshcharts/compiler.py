@@ -278,7 +278,8 @@ class _CodeGen:
             if literal:
                 self.emit(f"{self.writer}({''.join(literal)!r})", line)
                 literal = []
-            self.emit(f"{self.writer}(fin({self.expr(child)}))", child.lineno)
+            # fin() only for what is not already text (most values printed are strings)
+            self.emit(f"{self.writer}(_s if type(_s := {self.expr(child)}) is str else fin(_s))", child.lineno)
         if literal:
             self.emit(f"{self.writer}({''.join(literal)!r})", line)
 
@@ -468,7 +469,10 @@ class _CodeGen:
         return self.lookup(node.name)
 
     def expr_Getattr(self, node: nodes.Getattr) -> str:  # noqa: N802
-        return f"ga({self.expr(node.node)}, {node.attr!r})"
+        # A values map's key read in place; anything else (or a missing key) through ga(). One
+        # temporary serves every lookup: each is read right after it is set.
+        key = repr(node.attr)
+        return f"(_t[{key}] if type(_t := {self.expr(node.node)}) is dict and {key} in _t else ga(_t, {key}))"
 
     def expr_Getitem(self, node: nodes.Getitem) -> str:  # noqa: N802
         return f"gi({self.expr(node.node)}, {self.expr(node.arg)})"

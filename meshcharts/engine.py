@@ -215,6 +215,24 @@ def _to_yaml(value: Any) -> str:
     return text
 
 
+# Long text indented, by identity: a chart's files (Files.Get, AsConfig) are the same string
+# objects in every render, and the mesh's dashboards alone are 265 KB.
+_INDENTED: dict[tuple[int, int, bool], tuple[str, str]] = {}
+
+
+def _indented(text: Any, width: Any, newline: bool) -> str:
+    function = funcs.nindent if newline else funcs.indent
+    if type(text) is not str or len(text) < 4096 or type(width) is not int:
+        return function(text, width)
+    key = (id(text), width, newline)
+    hit = _INDENTED.get(key)
+    if hit is None or hit[0] is not text:
+        if len(_INDENTED) >= 64:
+            _INDENTED.clear()
+        hit = _INDENTED[key] = (text, function(text, width))
+    return hit[1]
+
+
 def _include(name: Any, arg: Any = None) -> str:
     state = _STATE.get()
     name = go_str(name)
@@ -403,7 +421,9 @@ def _walk(chart: Chart, values: Values, parent_path: str, release: dict,
 # What templates see besides their own variables, and the names compiled code is run with.
 _GLOBALS: dict[str, Any] = {**runtime.GLOBALS, **funcs.FUNCTIONS, "include": _include, "template": _include,
                             "tpl": _tpl}
-runtime.ENGINE_FILTERS.update(funcs.FILTERS, toYaml=_to_yaml, format=funcs.printf)
+runtime.ENGINE_FILTERS.update(funcs.FILTERS, toYaml=_to_yaml, format=funcs.printf,
+                              indent=lambda text, width: _indented(text, width, False),
+                              nindent=lambda text, width: _indented(text, width, True))
 _NAMESPACE: dict[str, Any] = {
     "resolve": _resolve, "ga": runtime.getattr_, "gi": runtime.getitem, "fin": runtime.finalize,
     "cc": runtime.concat, "mul": runtime.multiply, "pw": runtime.power, "cl": runtime.callable_,

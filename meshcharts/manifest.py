@@ -35,6 +35,7 @@ HOOK_EVENTS = frozenset({"pre-install", "post-install", "pre-delete", "post-dele
 # stripped from the documents anyway, so splitting on "\n---" gives the same documents far faster.
 _KIND = re.compile(r"^kind:[ \t]*['\"]?([^'\"\s#]*)", re.M)
 _CONTENT_LINE = re.compile(r"^[ \t]*[^#\s]", re.M)
+_TOP_LEVEL_LINE = re.compile(r"\n(?=[^ \t\n#-])")
 _HOOK = re.compile(r"^[ \t]+['\"]?helm\.sh/hook['\"]?:[ \t]*['\"]?([^'\"\n#]*)", re.M)
 
 
@@ -119,7 +120,21 @@ def _is_blank(chunk: str) -> bool:
     return _CONTENT_LINE.search(chunk) is None
 
 
+def _metadata(chunk: str) -> str:
+    """The document's top-level ``metadata:`` block (all of it when there is none such): where
+    Helm reads hook annotations, and short even when the document is a 265 KB ConfigMap."""
+    if chunk.startswith("metadata:"):
+        start = 0
+    else:
+        start = chunk.find("\nmetadata:") + 1
+        if start == 0:
+            return chunk
+    end = _TOP_LEVEL_LINE.search(chunk, start)
+    return chunk[start:end.start()] if end else chunk[start:]
+
+
 def _hook(chunk: str) -> bool:
+    chunk = _metadata(chunk)
     if "helm.sh/hook" not in chunk:
         return False
     m = _HOOK.search(chunk)

@@ -100,6 +100,20 @@ def test_hooks_come_last_in_their_own_kind_order(render_chart):
     assert [d.is_hook for d in manifest.documents] == [False, False, True, True]
 
 
+def test_only_the_objects_own_annotations_make_a_hook(render_chart):
+    """Helm reads metadata.annotations; a pod template's annotations, or text in a ConfigMap's
+    data, do not make the object a hook."""
+    manifest = render_chart({
+        "templates/a.yaml": ("kind: Deployment\nmetadata:\n  name: d\nspec:\n  template:\n    metadata:\n"
+                             "      annotations:\n        \"helm.sh/hook\": post-install\n"),
+        "templates/b.yaml": "kind: ConfigMap\nmetadata:\n  name: c\ndata:\n  x: |\n    helm.sh/hook: pre-install\n",
+        "templates/c.yaml": "kind: Job\n# a comment in between\n" + HOOK.format(name="j", event="post-install")
+                            + "spec: {}\n",
+    })
+    assert [(d.kind, d.is_hook) for d in manifest.documents] == [("ConfigMap", False), ("Deployment", False),
+                                                                  ("Job", True)]
+
+
 def test_crd_install_hook_is_kept_as_an_ordinary_document(render_chart):
     manifest = render_chart({
         "templates/crds.yaml": "kind: CustomResourceDefinition\n" + HOOK.format(name="crd", event="crd-install"),
