@@ -178,18 +178,35 @@ def unknown_keys(tree: Chart, values: Values, origins: Origins) -> list[Problem]
 def _unknown(value: Any, schema: Any, root: dict, path: KeyPath) -> list[tuple[KeyPath, list[str]]]:
     found: list[tuple[KeyPath, list[str]]] = []
 
+    # What each schema node says of a map's keys, worked out once: entries (gateways) share nodes.
+    plans: dict[int, tuple[Any, Any, bool, bool, Any]] = {}
+
+    def plan(schema: Any) -> tuple[Any, Any, bool, bool, Any]:
+        found_plan = plans.get(id(schema))
+        if found_plan is None or found_plan[4] is not schema:
+            resolved = _resolve(schema, root)
+            if not isinstance(resolved, dict):
+                found_plan = (None, None, False, False, schema)
+            else:
+                properties = resolved.get("properties")
+                extra = resolved.get("additionalProperties")
+                opening = [k for k in _OPENING if k in resolved]
+                closed = isinstance(properties, dict) and not opening
+                extra_applies = isinstance(extra, dict) and all(k == "additionalProperties" for k in opening)
+                found_plan = (properties if isinstance(properties, dict) else None, extra, closed, extra_applies,
+                              schema)
+            plans[id(schema)] = found_plan
+        return found_plan
+
     # Plain recursion into a list, not chained generators: user values can hold hundreds of gateways.
     def visit(value: Any, schema: Any, path: KeyPath) -> None:
-        schema = _resolve(schema, root)
-        if not isinstance(value, dict) or not isinstance(schema, dict):
+        if not isinstance(value, dict):
             return
-        properties = schema.get("properties")
-        extra = schema.get("additionalProperties")
-        opening = [k for k in _OPENING if k in schema]
-        closed = isinstance(properties, dict) and not opening
-        extra_applies = isinstance(extra, dict) and all(k == "additionalProperties" for k in opening)
+        properties, extra, closed, extra_applies, _ = plan(schema)
+        if properties is None and not extra_applies:  # an open map (or no schema): nothing to check below
+            return
         for key, sub in value.items():
-            if isinstance(properties, dict) and key in properties:
+            if properties is not None and key in properties:
                 visit(sub, properties[key], path + (key,))
             elif extra_applies:
                 visit(sub, extra, path + (key,))

@@ -271,14 +271,14 @@ _INERT_LINES = re.compile(rf"(?:{_INERT_TEXT})?(?:\n(?:{_INERT_TEXT})?)*")
 def inert(value: Any) -> bool:
     """Whether every string in ``value`` (map keys included) is inert text (see above): such
     values cannot break the YAML a template prints them into."""
-    texts: list[str] = []
+    texts: set[str] = set()  # each distinct text once: keys and labels repeat across entries
     stack = [value]
     while stack:  # iterative: values files can be large (hundreds of gateways)
         v = stack.pop()
         if isinstance(v, str):
-            texts.append(v)
+            texts.add(v)
         elif isinstance(v, dict):
-            texts.extend(v)  # keys are strings once values are read
+            texts.update(v)  # keys are strings once values are read
             stack.extend(v.values())
         elif isinstance(v, list):
             stack.extend(v)
