@@ -177,8 +177,9 @@ class _RenderState:
         # include results by (name, id(arg)), holding arg so its id stays unique: templates cannot
         # change a file's `root` or reach anything outside it, so a define given it renders the same.
         self.included: dict[tuple[str, int], tuple[Any, str]] = {}
-        # toYaml of maps and lists by identity, on the same grounds: a gateway's labels print four times.
-        self.yaml_of: dict[int, tuple[Any, str]] = {}
+        # toYaml and entries of maps and lists by identity, on the same grounds: a gateway's labels
+        # print four times.
+        self.printed: dict[tuple[int, Any], tuple[Any, str]] = {}
 
 
 _STATE: contextvars.ContextVar[_RenderState] = contextvars.ContextVar("meshcharts_render_state")
@@ -203,16 +204,20 @@ def _resolve(variables: dict[str, Any], name: str) -> Any:
         return runtime.Undefined(name)
 
 
-def _to_yaml(value: Any) -> str:
-    if type(value) not in (dict, list):
-        return funcs.to_yaml_filter(value)
-    memo = _STATE.get().yaml_of
-    hit = memo.get(id(value))
-    if hit is not None and hit[0] is value:
-        return hit[1]
-    text = funcs.to_yaml_filter(value)
-    memo[id(value)] = (value, text)
-    return text
+def _printed_once(function: Any) -> Any:
+    """``function`` (value → text) remembered per render for each map or list."""
+    def printed(value: Any) -> str:
+        if type(value) not in (dict, list):
+            return function(value)
+        memo = _STATE.get().printed
+        key = (id(value), function)
+        hit = memo.get(key)
+        if hit is not None and hit[0] is value:
+            return hit[1]
+        text = function(value)
+        memo[key] = (value, text)
+        return text
+    return printed
 
 
 # Long text indented, by identity: a chart's files (Files.Get, AsConfig) are the same string
@@ -421,7 +426,8 @@ def _walk(chart: Chart, values: Values, parent_path: str, release: dict,
 # What templates see besides their own variables, and the names compiled code is run with.
 _GLOBALS: dict[str, Any] = {**runtime.GLOBALS, **funcs.FUNCTIONS, "include": _include, "template": _include,
                             "tpl": _tpl}
-runtime.ENGINE_FILTERS.update(funcs.FILTERS, toYaml=_to_yaml, format=funcs.printf,
+runtime.ENGINE_FILTERS.update(funcs.FILTERS, toYaml=_printed_once(funcs.to_yaml_filter),
+                              entries=_printed_once(funcs.entries), format=funcs.printf,
                               indent=lambda text, width: _indented(text, width, False),
                               nindent=lambda text, width: _indented(text, width, True))
 _NAMESPACE: dict[str, Any] = {

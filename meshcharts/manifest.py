@@ -116,8 +116,8 @@ class Manifest:
 
 
 def _is_blank(chunk: str) -> bool:
-    """Whitespace or comments only."""
-    return _CONTENT_LINE.search(chunk) is None
+    """Whitespace or comments only (``chunk`` is stripped: content first is the common case)."""
+    return chunk[:1] == "#" and _CONTENT_LINE.search(chunk) is None
 
 
 def _metadata(chunk: str) -> str:
@@ -134,9 +134,9 @@ def _metadata(chunk: str) -> str:
 
 
 def _hook(chunk: str) -> bool:
-    chunk = _metadata(chunk)
-    if "helm.sh/hook" not in chunk:
+    if "helm.sh/hook" not in (chunk if len(chunk) < 4096 else _metadata(chunk)):  # the common case, quickly
         return False
+    chunk = _metadata(chunk)
     m = _HOOK.search(chunk)
     if not m:
         return False
