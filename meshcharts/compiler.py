@@ -25,7 +25,10 @@ if TYPE_CHECKING:
 
 _PARSER = jinja2.Environment(trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, autoescape=False)
 
-_OPERATORS = {"Add": "+", "Sub": "-", "Div": "/", "FloorDiv": "//", "Mod": "%"}
+# Operators by Jinja node: `*` and `**` go through the runtime, which bounds what they build.
+_BINARY = {"Add": "({} + {})", "Sub": "({} - {})", "Div": "({} / {})", "FloorDiv": "({} // {})", "Mod": "({} % {})",
+           "And": "({} and {})", "Or": "({} or {})", "Mul": "mul({}, {})", "Pow": "pw({}, {})"}
+_UNARY = {"Not": "(not {})", "Neg": "(-{})", "Pos": "(+{})"}
 _COMPARE = {"eq": "==", "ne": "!=", "gt": ">", "gteq": ">=", "lt": "<", "lteq": "<=", "in": "in", "notin": "not in"}
 _UNSUPPORTED = {
     "Extends": "extends", "Block": "block", "Include": "include (Jinja's tag; use the include() function)",
@@ -329,13 +332,7 @@ class _CodeGen:
         self.depth += 1
         if ran:
             self.emit(f"{ran} = True")
-        stores = [n for n in _stores(node.body) if n not in targets]
-        outer = {name: self.lookup(name) for name in stores}
-        self.scope = _Scope(self.scope)
-        for name in stores:
-            ident = self.fresh(f"l_{name}")
-            self.scope.names[name] = ident
-            self.emit(f"{ident} = {outer[name]}")
+        self.push_scope([n for n in _stores(node.body) if n not in targets])  # each pass starts afresh
         self.statements(node.body)
         self.pop_scope()
         self.depth -= 1
@@ -450,9 +447,11 @@ class _CodeGen:
         method = getattr(self, f"expr_{type(node).__name__}", None)
         if method is not None:
             return method(node)
-        operator = _OPERATORS.get(type(node).__name__)
-        if operator is not None:
-            return f"({self.expr(node.left)} {operator} {self.expr(node.right)})"
+        kind = type(node).__name__
+        if kind in _BINARY:
+            return _BINARY[kind].format(self.expr(node.left), self.expr(node.right))
+        if kind in _UNARY:
+            return _UNARY[kind].format(self.expr(node.node))
         raise _Unsupported(f"{type(node).__name__} expressions are not supported in meshcharts templates",
                            node.lineno)
 
@@ -520,27 +519,6 @@ class _CodeGen:
                      f"U(None, 'the inline if-expression on line {node.lineno + self.offset} evaluated to false "
                      "and no else section was defined.')")
         return f"({self.expr(node.expr1)} if {self.expr(node.test)} else {otherwise})"
-
-    def expr_And(self, node: nodes.And) -> str:  # noqa: N802
-        return f"({self.expr(node.left)} and {self.expr(node.right)})"
-
-    def expr_Or(self, node: nodes.Or) -> str:  # noqa: N802
-        return f"({self.expr(node.left)} or {self.expr(node.right)})"
-
-    def expr_Not(self, node: nodes.Not) -> str:  # noqa: N802
-        return f"(not {self.expr(node.node)})"
-
-    def expr_Neg(self, node: nodes.Neg) -> str:  # noqa: N802
-        return f"(-{self.expr(node.node)})"
-
-    def expr_Pos(self, node: nodes.Pos) -> str:  # noqa: N802
-        return f"(+{self.expr(node.node)})"
-
-    def expr_Mul(self, node: nodes.Mul) -> str:  # noqa: N802
-        return f"mul({self.expr(node.left)}, {self.expr(node.right)})"
-
-    def expr_Pow(self, node: nodes.Pow) -> str:  # noqa: N802
-        return f"pw({self.expr(node.left)}, {self.expr(node.right)})"
 
     def expr_Compare(self, node: nodes.Compare) -> str:  # noqa: N802
         parts = [self.expr(node.expr)]
