@@ -191,3 +191,29 @@ def test_error_in_a_real_process_has_no_traceback(tmp_path):
     assert proc.stderr == ("Error: shop/charts/web/templates/gateway.yaml:15: "
                            "web.tls.secret is required when web.tls is set\n")
     assert not (tmp_path / "out").exists()
+
+
+def test_help_lists_every_command_and_each_command_explains_its_flags():
+    top = run("--help")
+    assert top.exit_code == 0
+    for command in ("render", "images", "values", "lint", "profiles"):
+        assert f"\n    {command} " in top.stdout
+    render_help = run("render", "--help")
+    assert render_help.exit_code == 0
+    for flag in ("--profile", "-f FILE, --values FILE", "--set K=V", "--show-only", "--output-dir", "--registry"):
+        assert flag in render_help.stdout
+    assert "Default: istio-system." in render_help.stdout
+
+
+def test_version_and_usage_errors():
+    version = run("--version")
+    assert version.exit_code == 0 and version.stdout.startswith("meshcharts, version ")
+    for args, fragment in ((["render", "--bogus"], "unrecognized arguments: --bogus"),
+                           (["bogus"], "invalid choice: 'bogus'"),
+                           (["images", "--format", "xml"], "invalid choice: 'xml'"),
+                           (["render", "--prof", "demo"], "unrecognized arguments: --prof")):  # no abbreviations
+        result = run(*args)
+        assert (result.exit_code, result.stdout) == (2, ""), args
+        assert fragment in result.stderr and "Traceback" not in result.stderr
+    bare = run()
+    assert bare.exit_code == 2 and "COMMAND" in bare.stdout
