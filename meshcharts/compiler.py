@@ -32,7 +32,7 @@ _UNARY = {"Not": "(not {})", "Neg": "(-{})", "Pos": "(+{})"}
 _COMPARE = {"eq": "==", "ne": "!=", "gt": ">", "gteq": ">=", "lt": "<", "lteq": "<=", "in": "in", "notin": "not in"}
 _UNSUPPORTED = {
     "Extends": "extends", "Block": "block", "Include": "include (Jinja's tag; use the include() function)",
-    "Import": "import", "FromImport": "from ... import", "CallBlock": "call", "Scope": "scoped blocks",
+    "Import": "import", "FromImport": "from ... import", "CallBlock": "call",
     "ScopedEvalContextModifier": "autoescape", "EvalContextModifier": "autoescape", "ExprStmt": "do",
     "Break": "break", "Continue": "continue",
 }
@@ -51,11 +51,11 @@ def compile_template(source: str, path: str, first_line: int = 1) -> Any:
         tree = _PARSER.parse(source, name=path, filename=path)
     except jinja2.TemplateSyntaxError as e:
         raise TemplateError(f"template syntax error: {e.message}", f"{path}:{e.lineno + first_line - 1}") from None
-    gen = _CodeGen(first_line - 1)
+    gen = _CodeGen(path, first_line - 1)
     try:
         gen.template(tree)
     except _Unsupported as e:
-        raise TemplateError(str(e), f"{path}:{e.lineno + first_line - 1}") from None
+        raise TemplateError(str(e), f"{path}:{(e.lineno or 1) + first_line - 1}") from None
     python = ast.parse("\n".join(text for text, _ in gen.lines), filename=path)
     line_of = [line for _, line in gen.lines]
     for node in ast.walk(python):
@@ -85,6 +85,9 @@ def _bridge_environment() -> Any:
 
         env = _BRIDGE["env"] = _Env(autoescape=False)
         env.undefined = lambda hint=None, obj=None, name=None, exc=None: runtime.Undefined(name, hint)
+        # Its `filter` and `test` tests, `map` and `select` know meshcharts' own too.
+        env.filters.update(runtime.FILTERS, **runtime.ENGINE_FILTERS)
+        env.tests.update(runtime.TESTS)
     return env
 
 
@@ -105,14 +108,14 @@ def _with_pass_arg(function: Any) -> Any:
 def jinja_filter(name: str) -> Any:
     function = _bridge_environment().filters.get(name)
     if function is None:
-        raise runtime.TemplateRuntimeError(f"no filter named {name!r}")
+        raise runtime.TemplateRuntimeError(f"No filter named {name!r} found.")
     return _with_pass_arg(function)
 
 
 def jinja_test(name: str) -> Any:
     function = _bridge_environment().tests.get(name)
     if function is None:
-        raise runtime.TemplateRuntimeError(f"no test named {name!r}")
+        raise runtime.TemplateRuntimeError(f"No test named {name!r} found.")
     return _with_pass_arg(function)
 
 
@@ -134,6 +137,7 @@ class _Scope:
     def __init__(self, parent: "_Scope | None"):
         self.parent = parent
         self.names: dict[str, str] = {}
+        self.soft = 0  # the code generator's `soft` outside this scope
 
 
 def _stores(body: list[nodes.Node]) -> list[str]:
@@ -152,8 +156,6 @@ def _stores(body: list[nodes.Node]) -> list[str]:
         for node in statements:
             if isinstance(node, (nodes.Assign, nodes.AssignBlock)):
                 target(node.target)
-                if isinstance(node, nodes.AssignBlock):
-                    walk(node.body)
             elif isinstance(node, nodes.Macro):
                 target(nodes.Name(node.name, "store"))
             elif isinstance(node, nodes.If):
@@ -166,25 +168,37 @@ def _stores(body: list[nodes.Node]) -> list[str]:
     return found
 
 
-def _uses_name(node_list: list[nodes.Node], name: str) -> bool:
-    """Whether ``name`` is read in these nodes, outside nested loop bodies (where a ``loop`` is
-    the inner loop's)."""
+def _uses_name(node_list: list[nodes.Node], name: str, in_loops: bool = False, in_macros: bool = False) -> bool:
+    """Whether ``name`` is read in these nodes, not counting nested loop bodies unless
+    ``in_loops`` (in a loop's body, ``loop`` is that loop's own) nor nested macros unless
+    ``in_macros`` (a macro inside a loop sees that loop)."""
     for node in node_list:
         if isinstance(node, nodes.Name) and node.name == name and node.ctx == "load":
             return True
-        if isinstance(node, nodes.For):
-            if _uses_name([node.iter], name):
+        if isinstance(node, nodes.Macro) and not in_macros:
+            continue
+        if isinstance(node, nodes.For) and not in_loops:
+            if _uses_name([node.iter, *([node.test] if node.test else []), *node.else_], name, in_loops, in_macros):
                 return True
             continue
-        if _uses_name(list(node.iter_child_nodes()), name):
+        if _uses_name(list(node.iter_child_nodes()), name, in_loops, in_macros):
             return True
     return False
 
 
+_LOOP_ASSIGNED = "template syntax error: Can't assign to special loop variable in for-loop target"
+
+
 class _CodeGen:
-    def __init__(self, line_offset: int):
+    def __init__(self, path: str, line_offset: int):
+        self.path = path
         self.lines: list[tuple[str, int]] = []
         self.offset = line_offset
+        self.loops = 0      # for bodies open around the statement being compiled
+        # Inside an if or an inline if (not a block nested there), Jinja lets an unknown filter
+        # or test fail only when it is called; elsewhere it is a syntax error.
+        self.soft = 0
+        self.blocks: set[str] = set()
         self.depth = 0
         self.counter = 0
         self.line = 1
@@ -200,6 +214,10 @@ class _CodeGen:
         if lineno is not None:
             self.line = lineno
         self.lines.append(("    " * self.depth + text, self.line + self.offset))
+
+    def undefined_if(self, lineno: int) -> str:
+        return (f"the inline if-expression on line {lineno + self.offset} in {self.path!r} evaluated to false "
+                "and no else section was defined.")
 
     def fresh(self, stem: str) -> str:
         self.counter += 1
@@ -226,6 +244,7 @@ class _CodeGen:
         """A new scope whose assigned names start as their outer values."""
         outer = {name: self.lookup(name) for name in stores}
         self.scope = _Scope(self.scope)
+        self.scope.soft, self.soft = self.soft, 0
         for name in stores:
             ident = self.fresh(f"l_{name}")
             self.scope.names[name] = ident
@@ -233,6 +252,7 @@ class _CodeGen:
 
     def pop_scope(self) -> None:
         assert self.scope.parent is not None
+        self.soft = self.scope.soft
         self.scope = self.scope.parent
 
     # the template
@@ -259,7 +279,7 @@ class _CodeGen:
             method = getattr(self, f"stmt_{type(node).__name__}", None)
             if method is None:
                 what = _UNSUPPORTED.get(type(node).__name__, type(node).__name__)
-                raise _Unsupported(f"the {what} tag is not supported in meshcharts templates", node.lineno)
+                raise _Unsupported(f"the {what} tag is not supported in meshcharts templates", node.lineno or self.line)
             method(node)
         if len(self.lines) == start:
             self.emit("pass")
@@ -287,6 +307,13 @@ class _CodeGen:
             self.emit(f"{self.writer}({''.join(literal)!r})", line)
 
     def stmt_If(self, node: nodes.If) -> None:  # noqa: N802
+        self.soft += 1
+        try:
+            self._if(node)
+        finally:
+            self.soft -= 1
+
+    def _if(self, node: nodes.If) -> None:
         self.emit(f"if {self.expr(node.test)}:", node.lineno)
         self.block(node.body)
         for branch in node.elif_:
@@ -302,8 +329,10 @@ class _CodeGen:
         items = self.fresh("items")
         item = self.fresh("item")
         self.emit(f"{items} = {self.expr(node.iter)}", node.lineno)
-        uses_loop = _uses_name(node.body, "loop")
+        uses_loop = _uses_name(node.body, "loop", in_macros=True)
         targets = _target_names(node.target)
+        if "loop" in targets:
+            raise _Unsupported(_LOOP_ASSIGNED, node.lineno)
         self.scope = _Scope(self.scope)
         for name in targets:
             self.scope.names[name] = self.fresh(f"l_{name}")
@@ -314,7 +343,7 @@ class _CodeGen:
             self.emit(f"for {item} in {items}:")
             self.depth += 1
             self.emit(f"{target} = {item}")
-            self.emit(f"if {self.expr(node.test)}:")
+            self.emit(f"if {self.expr(node.test)}:", node.test.lineno)
             self.emit(f"    {kept}.append({item})")
             self.depth -= 1
             self.emit(f"{items} = {kept}")
@@ -333,7 +362,9 @@ class _CodeGen:
         if ran:
             self.emit(f"{ran} = True")
         self.push_scope([n for n in _stores(node.body) if n not in targets])  # each pass starts afresh
+        self.loops += 1
         self.statements(node.body)
+        self.loops -= 1
         self.pop_scope()
         self.depth -= 1
         self.pop_scope()
@@ -346,6 +377,8 @@ class _CodeGen:
             self.depth -= 1
 
     def target(self, node: nodes.Node) -> str:
+        if self.loops and "loop" in _target_names(node):
+            raise _Unsupported(_LOOP_ASSIGNED, node.lineno)
         if isinstance(node, nodes.Name):
             return self.lookup(node.name)
         if isinstance(node, nodes.Tuple):
@@ -355,7 +388,9 @@ class _CodeGen:
     def stmt_Assign(self, node: nodes.Assign) -> None:  # noqa: N802
         value = self.expr(node.node)
         if isinstance(node.target, nodes.NSRef):
-            self.emit(f"nsset({self.lookup(node.target.name)}, {node.target.attr!r}, {value})", node.lineno)
+            namespace = self.lookup(node.target.name)
+            self.emit(f"nsset({namespace})", node.lineno)  # checked before the value, as in Jinja
+            self.emit(f"nsset({namespace}, {node.target.attr!r}, {value})", node.lineno)
         else:
             self.emit(f"{self.target(node.target)} = {value}", node.lineno)
 
@@ -370,9 +405,11 @@ class _CodeGen:
         return f"''.join({buffer})"
 
     def stmt_AssignBlock(self, node: nodes.AssignBlock) -> None:  # noqa: N802
+        self.push_scope(_stores(node.body))  # the body's own sets stay inside it
         text = self.captured(node.body, node.lineno)
         if node.filter is not None:
             text = self.filter(node.filter, text)
+        self.pop_scope()
         if isinstance(node.target, nodes.NSRef):
             self.emit(f"nsset({self.lookup(node.target.name)}, {node.target.attr!r}, {text})", node.lineno)
         else:
@@ -380,9 +417,31 @@ class _CodeGen:
 
     def stmt_FilterBlock(self, node: nodes.FilterBlock) -> None:  # noqa: N802
         self.push_scope(_stores(node.body))
-        text = self.captured(node.body, node.lineno)
+        text = self.filter(node.filter, self.captured(node.body, node.lineno))
         self.pop_scope()
-        self.emit(f"{self.writer}(fin({self.filter(node.filter, text)}))", node.lineno)
+        self.emit(f"{self.writer}(fin({text}))", node.lineno)
+
+    def stmt_Block(self, node: nodes.Block) -> None:  # noqa: N802
+        # Without `extends` a block renders where it stands, in a scope of its own.
+        if node.name in self.blocks:
+            raise _Unsupported(f"template syntax error: block {node.name!r} defined twice", node.lineno)
+        self.blocks.add(node.name)
+        self.push_scope(_stores(node.body))
+        self.statements(node.body)
+        self.pop_scope()
+
+    def stmt_Scope(self, node: nodes.Scope) -> None:  # noqa: N802
+        self.push_scope(_stores(node.body))
+        self.statements(node.body)
+        self.pop_scope()
+
+    def stmt_ScopedEvalContextModifier(self, node: nodes.ScopedEvalContextModifier) -> None:  # noqa: N802
+        options = {k.key: k.value for k in node.options}
+        escape = options.get("autoescape")
+        if set(options) != {"autoescape"} or not isinstance(escape, nodes.Const) or escape.value is not False:
+            raise _Unsupported("only {% autoescape false %} is supported in meshcharts templates (output is "
+                               "YAML, never HTML-escaped)", node.lineno or self.line)
+        self.statements(node.body)
 
     def stmt_With(self, node: nodes.With) -> None:  # noqa: N802
         values = [self.expr(v) for v in node.values]
@@ -398,48 +457,46 @@ class _CodeGen:
     def stmt_Macro(self, node: nodes.Macro) -> None:  # noqa: N802
         func = self.fresh(f"macro_{node.name}")
         ident = self.lookup(node.name)
-        uses_varargs = _uses_name(node.body, "varargs")
-        uses_kwargs = _uses_name(node.body, "kwargs")
-        if _uses_name(node.body, "caller"):
-            raise _Unsupported("macros called with {% call %} are not supported in meshcharts templates",
-                               node.lineno)
-        self.scope = _Scope(self.scope)
-        params = []
-        for arg in node.args:
-            self.scope.names[arg.name] = self.fresh(f"l_{arg.name}")
-            params.append(f"{self.scope.names[arg.name]}=NOT_PASSED")
+        names = [a.name for a in node.args]
+        # A macro catches extra arguments when its body reads `varargs` / `kwargs` (not its own).
+        uses_varargs = "varargs" not in names and _uses_name(node.body, "varargs", in_loops=True)
+        uses_kwargs = "kwargs" not in names and _uses_name(node.body, "kwargs", in_loops=True)
+        outer = self.scope
+        locals_ = {name: self.fresh(f"l_{name}") for name in names}
         if uses_varargs:
-            self.scope.names["varargs"] = self.fresh("l_varargs")
-            params.append(f"*{self.scope.names['varargs']}")
+            locals_["varargs"] = self.fresh("l_varargs")
         if uses_kwargs:
-            self.scope.names["kwargs"] = self.fresh("l_kwargs")
-            params.append(f"**{self.scope.names['kwargs']}")
-        self.emit(f"def {func}({', '.join(params)}):", node.lineno)
+            locals_["kwargs"] = self.fresh("l_kwargs")
+        # Macro.__call__ binds arguments by name and passes them in order, then varargs and kwargs.
+        self.emit(f"def {func}({', '.join(locals_.values())}):", node.lineno)
         self.depth += 1
-        defaults = dict(zip([a.name for a in node.args][len(node.args) - len(node.defaults):], node.defaults))
-        for arg in node.args:
-            local = self.scope.names[arg.name]
-            default = (self.expr(defaults[arg.name]) if arg.name in defaults
-                       else f"U({arg.name!r}, {'parameter ' + repr(arg.name) + ' was not provided'!r})")
-            self.emit(f"if {local} is NOT_PASSED:")
-            self.emit(f"    {local} = {default}")
-        if uses_kwargs:
-            self.emit(f"{self.scope.names['kwargs']} = dict({self.scope.names['kwargs']})")
-        stores = [n for n in _stores(node.body) if n not in self.scope.names]
-        for name in stores:
-            self.scope.names[name] = self.fresh(f"l_{name}")
-            self.emit(f"{self.scope.names[name]} = U({name!r})")
-        buffer, saved = self.fresh("out"), self.writer
-        self.writer = self.fresh("w")
+        self.scope = _Scope(outer)
+        defaults = dict(zip(names[len(names) - len(node.defaults):], node.defaults))
+        for name in names:  # a default sees the parameters before it, not those after
+            default = (self.expr(defaults[name]) if name in defaults
+                       else f"U({name!r}, {'parameter ' + repr(name) + ' was not provided'!r})")
+            self.emit(f"if {locals_[name]} is NOT_PASSED:")
+            self.emit(f"    {locals_[name]} = {default}")
+            self.scope.names[name] = locals_[name]
+        for name in ("varargs", "kwargs"):
+            if name in locals_:
+                self.scope.names[name] = locals_[name]
+        # Names the body sets start as their outer values, as in a loop pass.
+        for name in _stores(node.body):
+            if name not in self.scope.names:
+                value = self.lookup(name)
+                self.scope.names[name] = self.fresh(f"l_{name}")
+                self.emit(f"{self.scope.names[name]} = {value}")
+        buffer, saved, loops, soft = self.fresh("out"), self.writer, self.loops, self.soft
+        self.writer, self.loops, self.soft = self.fresh("w"), 0, 0
         self.emit(f"{buffer} = []")
         self.emit(f"{self.writer} = {buffer}.append")
         self.statements(node.body)
         self.emit(f"return ''.join({buffer})")
-        self.writer = saved
+        self.writer, self.loops, self.soft = saved, loops, soft
         self.depth -= 1
-        self.pop_scope()
-        names = tuple(a.name for a in node.args)
-        self.emit(f"{ident} = Macro({func}, {node.name!r}, {names!r}, {uses_varargs}, {uses_kwargs})")
+        self.scope = outer
+        self.emit(f"{ident} = Macro({func}, {node.name!r}, {tuple(names)!r}, {uses_varargs}, {uses_kwargs})")
 
     # expressions
 
@@ -493,10 +550,21 @@ class _CodeGen:
         return f"cl({self.expr(node.node)})({self.arguments(node)})"
 
     def filter(self, node: nodes.Filter, subject: str) -> str:
-        if not _known_filter(node.name):
-            raise _Unsupported(f"no filter named {node.name!r}", node.lineno)
+        """``node`` applied to ``subject``; in a filter block or ``set`` block the innermost filter
+        of a chain has no node of its own and takes the captured text."""
+        if node.node is not None and isinstance(node.node, nodes.Filter) and self._chain_bottom(node.node):
+            subject = self.filter(node.node, subject)
+        if not _known_filter(node.name) and not self.soft:
+            raise _Unsupported(f"template syntax error: No filter named {node.name!r}.", node.lineno)
         args = self.arguments(node)
         return f"{self.helper('filt', node.name)}({subject}{', ' + args if args else ''})"
+
+    @staticmethod
+    def _chain_bottom(node: nodes.Filter) -> bool:
+        """Whether this chain of filters ends in a subject-less filter (a block's)."""
+        while isinstance(node, nodes.Filter) and node.node is not None:
+            node = node.node
+        return isinstance(node, nodes.Filter) and node.node is None
 
     def expr_Filter(self, node: nodes.Filter) -> str:  # noqa: N802
         return self.filter(node, self.expr(node.node))
@@ -509,15 +577,21 @@ class _CodeGen:
             return f"isinstance({subject}, U)"
         if node.name == "none" and not node.args:
             return f"({subject} is None)"
-        if not _known_test(node.name):
-            raise _Unsupported(f"no test named {node.name!r}", node.lineno)
+        if not _known_test(node.name) and not self.soft:
+            raise _Unsupported(f"template syntax error: No test named {node.name!r}.", node.lineno)
         args = self.arguments(node)
         return f"{self.helper('test', node.name)}({subject}{', ' + args if args else ''})"
 
     def expr_CondExpr(self, node: nodes.CondExpr) -> str:  # noqa: N802
+        self.soft += 1
+        try:
+            return self._cond_expr(node)
+        finally:
+            self.soft -= 1
+
+    def _cond_expr(self, node: nodes.CondExpr) -> str:
         otherwise = (self.expr(node.expr2) if node.expr2 is not None else
-                     f"U(None, 'the inline if-expression on line {node.lineno + self.offset} evaluated to false "
-                     "and no else section was defined.')")
+                     f"U(None, {self.undefined_if(node.lineno)!r})")
         return f"({self.expr(node.expr1)} if {self.expr(node.test)} else {otherwise})"
 
     def expr_Compare(self, node: nodes.Compare) -> str:  # noqa: N802

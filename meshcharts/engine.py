@@ -204,7 +204,7 @@ def _resolve(variables: dict[str, Any], name: str) -> Any:
         return runtime.Undefined(name)
 
 
-def _printed_once(function: Any) -> Any:
+def _printed_once(name: str, function: Any) -> Any:
     """``function`` (value → text) remembered per render for each map or list."""
     def printed(value: Any) -> str:
         if type(value) not in (dict, list):
@@ -217,6 +217,7 @@ def _printed_once(function: Any) -> Any:
         text = function(value)
         memo[key] = (value, text)
         return text
+    printed.__name__ = printed.__qualname__ = name
     return printed
 
 
@@ -236,6 +237,17 @@ def _indented(text: Any, width: Any, newline: bool) -> str:
             _INDENTED.clear()
         hit = _INDENTED[key] = (text, function(text, width))
     return hit[1]
+
+
+def _indent(text: Any, width: Any) -> str:
+    return _indented(text, width, False)
+
+
+def _nindent(text: Any, width: Any) -> str:
+    return _indented(text, width, True)
+
+
+_indent.__qualname__, _nindent.__qualname__ = "indent", "nindent"  # as errors name them
 
 
 def _include(name: Any, arg: Any = None) -> str:
@@ -426,10 +438,9 @@ def _walk(chart: Chart, values: Values, parent_path: str, release: dict,
 # What templates see besides their own variables, and the names compiled code is run with.
 _GLOBALS: dict[str, Any] = {**runtime.GLOBALS, **funcs.FUNCTIONS, "include": _include, "template": _include,
                             "tpl": _tpl}
-runtime.ENGINE_FILTERS.update(funcs.FILTERS, toYaml=_printed_once(funcs.to_yaml_filter),
-                              entries=_printed_once(funcs.entries), format=funcs.printf,
-                              indent=lambda text, width: _indented(text, width, False),
-                              nindent=lambda text, width: _indented(text, width, True))
+runtime.ENGINE_FILTERS.update(funcs.FILTERS, toYaml=_printed_once("toYaml", funcs.to_yaml_filter),
+                              entries=_printed_once("entries", funcs.entries), format=funcs.printf,
+                              indent=_indent, nindent=_nindent)
 _NAMESPACE: dict[str, Any] = {
     "resolve": _resolve, "ga": runtime.getattr_, "gi": runtime.getitem, "fin": runtime.finalize,
     "cc": runtime.concat, "mul": runtime.multiply, "pw": runtime.power, "cl": runtime.callable_,

@@ -54,15 +54,18 @@ class NotAMap(TemplateRuntimeError):
 class Undefined(Missing):
     """A missing key: prints empty, is falsy, iterates as nothing; reading through it, doing
     arithmetic with it or calling it is an error (Helm's nil)."""
-    __slots__ = ("_undefined_name", "_undefined_hint")
+    __slots__ = ("_undefined_name", "_undefined_hint", "_undefined_owner")
 
-    def __init__(self, name: Any = None, hint: str | None = None):
+    def __init__(self, name: Any = None, hint: str | None = None, owner: str | None = None):
         self._undefined_name = name
         self._undefined_hint = hint
+        self._undefined_owner = owner  # what the name was missing from ("dict", "Namespace", ...)
 
     def _fail(self, *args: Any, **kwargs: Any) -> Any:
         if self._undefined_hint:
             raise UndefinedError(self._undefined_hint)
+        if self._undefined_owner:
+            raise UndefinedError(f"'{self._undefined_owner} object' has no attribute {self._undefined_name!r}")
         raise UndefinedError(f"{self._undefined_name!r} is undefined")
 
     def __getattr__(self, name: str) -> Any:
@@ -120,11 +123,11 @@ class RuntimeObject:
     public: frozenset[str] = frozenset()
 
     def template_attribute(self, name: str) -> Any:
-        if name.startswith("_"):
+        if name.startswith("_") and hasattr(self, name):
             raise SecurityError(f"{type(self).__name__}.{name} is a Python internal")
         if name in self.public:
             return getattr(self, name)
-        return Undefined(name)
+        return Undefined(name, owner=type(self).__name__)
 
 
 class Scope(dict):
@@ -137,7 +140,7 @@ def getattr_(obj: Any, name: str) -> Any:
         try:
             return obj[name]
         except KeyError:
-            return Undefined(name)
+            return Undefined(name, owner="dict")
     if isinstance(obj, TemplateObject):
         if name in obj.exposed:
             return getattr(obj, name)
@@ -146,7 +149,7 @@ def getattr_(obj: Any, name: str) -> Any:
         try:
             return obj[name]
         except KeyError:
-            return Undefined(name)
+            return Undefined(name, owner="dict")
     if isinstance(obj, Undefined):
         raise TemplateRuntimeError(f"nil pointer evaluating interface {{}}.{name}")
     if isinstance(obj, RuntimeObject):
@@ -160,13 +163,15 @@ def getitem(obj: Any, key: Any) -> Any:
         try:
             return obj[key]
         except (KeyError, TypeError):
-            return Undefined(str(key))
+            return Undefined(str(key), owner="dict")
     if isinstance(obj, (list, tuple, str)) and isinstance(key, (int, slice)) and not isinstance(key, bool):
         try:
             return obj[key]
         except IndexError:
             raise TemplateRuntimeError(f"index out of range: {key}") from None
     if isinstance(obj, Undefined):
+        if isinstance(key, slice):
+            obj._fail()
         raise TemplateRuntimeError(f"nil pointer evaluating interface {{}}[{key!r}]")
     if isinstance(obj, RuntimeObject) and isinstance(key, str):
         return obj.template_attribute(key)
@@ -204,11 +209,12 @@ def power(left: Any, right: Any) -> Any:
     return left ** right
 
 
-def set_attribute(namespace: Any, name: str, value: Any) -> None:
-    """``{% set ns.name = value %}``."""
+def set_attribute(namespace: Any, name: str | None = None, value: Any = None) -> None:
+    """``{% set ns.name = value %}`` (without a name: only the check that ``ns`` is a namespace)."""
     if not isinstance(namespace, Namespace):
         raise TemplateRuntimeError("cannot assign attribute on non-namespace object")
-    namespace.values[name] = value
+    if name is not None:
+        namespace.values[name] = value
 
 
 # --- Jinja's helper objects ------------------------------------------------------------------
@@ -255,6 +261,9 @@ class LoopContext(RuntimeObject):
             return self._items[self.index0 + 1]
         return Undefined(hint="there is no next item")
 
+    def __repr__(self) -> str:
+        return f"<LoopContext {self.index}/{self.length}>"
+
     def cycle(self, *values: Any) -> Any:
         if not values:
             raise TemplateRuntimeError("no items for cycling given")
@@ -273,13 +282,16 @@ class Namespace(RuntimeObject):
     def __init__(self, *args: Any, **kwargs: Any):
         self.values = dict(*args, **kwargs)
 
+    def __repr__(self) -> str:
+        return f"<Namespace {self.values!r}>"
+
     def template_attribute(self, name: str) -> Any:
-        if name.startswith("_"):
+        if name.startswith("_") and hasattr(self, name):
             raise SecurityError(f"Namespace.{name} is a Python internal")
         try:
             return self.values[name]
         except KeyError:
-            return Undefined(name)
+            return Undefined(name, owner="Namespace")
 
 
 class Cycler(RuntimeObject):
@@ -322,7 +334,8 @@ class Joiner(RuntimeObject):
 
 class Macro(RuntimeObject):
     """A ``{% macro %}``: called like a function, returns its text."""
-    public = frozenset({"name", "arguments", "catch_varargs", "catch_kwargs"})
+    public = frozenset({"name", "arguments", "catch_varargs", "catch_kwargs", "caller"})
+    caller = False  # {% call %} blocks are not supported
 
     def __init__(self, func: Any, name: str, arguments: tuple[str, ...], catch_varargs: bool, catch_kwargs: bool):
         self._func = func
@@ -332,14 +345,22 @@ class Macro(RuntimeObject):
         self.catch_kwargs = catch_kwargs
 
     def __call__(self, *args: Any, **kwargs: Any) -> str:
-        if len(args) > len(self.arguments) and not self.catch_varargs:
-            raise TemplateRuntimeError(
-                f"macro {self.name!r} takes not more than {len(self.arguments)} argument(s)")
-        if not self.catch_kwargs:
-            for key in kwargs:
-                if key not in self.arguments:
-                    raise TemplateRuntimeError(f"macro {self.name!r} takes no keyword argument {key!r}")
-        return self._func(*args, **kwargs)
+        count = len(self.arguments)
+        values = list(args[:count])
+        for name in self.arguments[len(values):]:
+            values.append(kwargs.pop(name, NOT_PASSED))
+        if kwargs and not self.catch_kwargs:
+            raise TemplateRuntimeError(f"macro {self.name!r} takes no keyword argument {next(iter(kwargs))!r}")
+        if len(args) > count and not self.catch_varargs:
+            raise TemplateRuntimeError(f"macro {self.name!r} takes not more than {count} argument(s)")
+        if self.catch_varargs:
+            values.append(args[count:])
+        if self.catch_kwargs:
+            values.append(kwargs)
+        return self._func(*values)
+
+    def __repr__(self) -> str:
+        return f"<Macro {self.name!r}>"
 
 
 def safe_range(*args: int) -> range:
@@ -393,6 +414,11 @@ TESTS: dict[str, Any] = {
 }
 
 
+for _name, _test in TESTS.items():  # errors name them as Jinja does (test_in() missing ...)
+    if _test.__name__ == "<lambda>":
+        _test.__name__ = _test.__qualname__ = f"test_{_name}"
+
+
 def _soft_str(value: Any) -> str:
     return value if isinstance(value, str) else str(value)
 
@@ -409,9 +435,7 @@ def _attribute_of(item: Any, attribute: Any) -> Any:
 def _select(seq: Any, args: tuple, attribute: Any, keep: bool) -> Any:
     if args:
         name, *rest = args
-        test = TESTS.get(name)
-        if test is None:
-            raise TemplateRuntimeError(f"no test named {name!r}")
+        test = test_named(name)
     else:
         test, rest = bool, []
     for item in seq:
@@ -438,12 +462,14 @@ def rejectattr(seq: Any, attribute: str, *args: Any) -> Any:
 
 def map_(seq: Any, *args: Any, attribute: Any = None, default: Any = None, **kwargs: Any) -> Any:
     if attribute is not None:
+        if kwargs:
+            raise TemplateRuntimeError(f"Unexpected keyword argument {next(iter(kwargs))!r}")
         for item in seq:
             value = _attribute_of(item, attribute)
             yield default if default is not None and isinstance(value, Undefined) else value
         return
     if not args:
-        raise TemplateRuntimeError("map requires a filter name or attribute=")
+        raise TemplateRuntimeError("map requires a filter argument")
     name, *rest = args
     function = filter_named(name)
     for item in seq:
@@ -451,7 +477,12 @@ def map_(seq: Any, *args: Any, attribute: Any = None, default: Any = None, **kwa
 
 
 def attr(obj: Any, name: Any) -> Any:
-    return getattr_(obj, _soft_str(name))
+    """Jinja's ``attr``: a field as ``obj.name`` reads it; a plain value without such a Python
+    attribute gives a missing value (one with it is refused, as by ``obj.name``)."""
+    name = _soft_str(name)
+    if not isinstance(obj, (dict, TemplateObject, RuntimeObject, Undefined)) and not hasattr(obj, name):
+        return Undefined(name, owner=type(obj).__name__)
+    return getattr_(obj, name)
 
 
 def reverse(value: Any) -> Any:
@@ -490,6 +521,24 @@ def string(value: Any) -> str:
     return _soft_str(value)
 
 
+def jinja_default(value: Any, default_value: Any = "", boolean: bool = False) -> Any:
+    """Jinja's ``d``: the fallback for a missing value (or, with ``boolean``, any falsy one).
+    meshcharts' ``default`` is Helm's, with Go's emptiness."""
+    return default_value if isinstance(value, Undefined) or (boolean and not value) else value
+
+
+def lower(value: Any) -> str:
+    return _soft_str(value).lower()
+
+
+def upper(value: Any) -> str:
+    return _soft_str(value).upper()
+
+
+def capitalize(value: Any) -> str:
+    return _soft_str(value).capitalize()
+
+
 def trim(value: Any, chars: str | None = None) -> str:
     return _soft_str(value).strip(chars)
 
@@ -497,9 +546,8 @@ def trim(value: Any, chars: str | None = None) -> str:
 FILTERS: dict[str, Any] = {
     "select": select, "reject": reject, "selectattr": selectattr, "rejectattr": rejectattr, "map": map_,
     "attr": attr, "reverse": reverse, "join": join, "first": first, "last": last, "length": length,
-    "count": length, "list": list, "string": string, "trim": trim,
-    "lower": lambda s: _soft_str(s).lower(), "upper": lambda s: _soft_str(s).upper(),
-    "capitalize": lambda s: _soft_str(s).capitalize(),
+    "count": length, "list": list, "string": string, "trim": trim, "d": jinja_default,
+    "lower": lower, "upper": upper, "capitalize": capitalize,
     "abs": abs, "float": lambda v, default=0.0: _to_float(v, default),
 }
 
