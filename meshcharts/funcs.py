@@ -165,10 +165,14 @@ def printf(fmt: str, *args: Any) -> str:
 
 
 def quote(*values: Any) -> str:
+    if len(values) == 1 and type(values[0]) is str:  # the usual `x | quote`
+        return go_quote(values[0])
     return " ".join(go_quote(go_str(v)) for v in values if not is_nil(v))
 
 
 def squote(*values: Any) -> str:
+    if len(values) == 1 and type(values[0]) is str:
+        return f"'{values[0]}'"
     return " ".join(f"'{go_str(v)}'" for v in values if not is_nil(v))
 
 

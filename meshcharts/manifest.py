@@ -33,10 +33,12 @@ HOOK_EVENTS = frozenset({"pre-install", "post-install", "pre-delete", "post-dele
 
 # Helm splits on `---` at the start of a line (`(?:^|\s*\n)---\s*`); the whitespace around it is
 # stripped from the documents anyway, so splitting on "\n---" gives the same documents far faster.
-_KIND = re.compile(r"^kind:[ \t]*['\"]?([^'\"\s#]*)", re.M)
+# Both read at a line start found with str.find: a regex anchored at every line start would try
+# each character of a document.
+_KIND = re.compile(r"kind:[ \t]*['\"]?([^'\"\s#]*)")
 _CONTENT_LINE = re.compile(r"^[ \t]*[^#\s]", re.M)
 _TOP_LEVEL_LINE = re.compile(r"\n(?=[^ \t\n#-])")
-_HOOK = re.compile(r"^[ \t]+['\"]?helm\.sh/hook['\"]?:[ \t]*['\"]?([^'\"\n#]*)", re.M)
+_HOOK = re.compile(r"[ \t]+['\"]?helm\.sh/hook['\"]?:[ \t]*['\"]?([^'\"\n#]*)")
 
 
 class Document:
@@ -137,8 +139,13 @@ def _hook(chunk: str) -> bool:
     if "helm.sh/hook" not in (chunk if len(chunk) < 4096 else _metadata(chunk)):  # the common case, quickly
         return False
     chunk = _metadata(chunk)
-    m = _HOOK.search(chunk)
-    if not m:
+    at = chunk.find("helm.sh/hook")
+    while at >= 0:  # the first line that is the annotation itself (not hook-weight, not a comment)
+        m = _HOOK.match(chunk, chunk.rfind("\n", 0, at) + 1)
+        if m:
+            break
+        at = chunk.find("helm.sh/hook", at + 1)
+    else:
         return False
     events = [e.strip() for e in m.group(1).split(",") if e.strip()]
     return bool(events) and all(e in HOOK_EVENTS for e in events)
@@ -151,7 +158,7 @@ def split_documents(source: str, text: str) -> list[Document]:
         chunk = chunk.strip()
         if not chunk or _is_blank(chunk):
             continue
-        m = _KIND.search(chunk)
+        m = _KIND.match(chunk, 0 if chunk.startswith("kind:") else chunk.find("\nkind:") + 1 or len(chunk))
         docs.append(Document(source, chunk, m.group(1) if m else "", _hook(chunk)))
     return docs
 

@@ -317,6 +317,9 @@ def coalesce(chart: ChartLike, user: Values, path: str = "", raw: dict[str, Any]
     child's section as the parent level left it (before the child's defaults and globals), by
     dotted path."""
     out = _merged(user, chart.values)
+    # Children whose own section sets no globals all get the same map (nothing changes coalesced
+    # values in place): worked out once, not once per child.
+    shared_globals: Values | None = None
     for child in chart.children:
         section = out.get(child.name, {})
         if not isinstance(section, dict):
@@ -328,13 +331,20 @@ def coalesce(chart: ChartLike, user: Values, path: str = "", raw: dict[str, Any]
         section = dict(section)
         parent_global, child_global = out.get("global") or {}, section.get("global") or {}
         if isinstance(parent_global, dict) and isinstance(child_global, dict):
-            # Helm first folds a parent's own defaults into its children's sections (its
-            # import-values step), so every child also keeps the parent's default globals: a user
-            # null on a global removes it from the parent's templates, not from the children's.
-            default_global = chart.values.get("global")
-            if isinstance(default_global, dict) and default_global:
-                child_global = _child_globals(_default(default_global), child_global)
-            section["global"] = _child_globals(parent_global, child_global)
+            if child_global or shared_globals is None:
+                # Helm first folds a parent's own defaults into its children's sections (its
+                # import-values step), so every child also keeps the parent's default globals: a
+                # user null on a global removes it from the parent's templates, not the children's.
+                default_global = chart.values.get("global")
+                globals_ = child_global
+                if isinstance(default_global, dict) and default_global:
+                    globals_ = _child_globals(_default(default_global), child_global)
+                globals_ = _child_globals(parent_global, globals_)
+                if not child_global:
+                    shared_globals = globals_
+            else:
+                globals_ = shared_globals
+            section["global"] = globals_
         out[child.name] = coalesce(child, section, f"{path}{child.name}.", raw)
     return out
 
