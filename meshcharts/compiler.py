@@ -206,6 +206,9 @@ class _CodeGen:
         self.scope = self.root_scope
         self.root_names: dict[str, str] = {}
         self.helpers: dict[tuple[str, str], str] = {}
+        # Lists and maps written with constants only, built once when the code loads: templates
+        # cannot change a value (no method is reachable and no function changes its arguments).
+        self.constants: dict[str, str] = {}  # name → literal
         self.writer = "w"
 
     # emitting
@@ -272,6 +275,7 @@ class _CodeGen:
         self.lines[head:head] = inits
         self.lines[:0] = [(f"{ident} = {kind}({name!r})", 1 + self.offset)
                           for (kind, name), ident in self.helpers.items()]
+        self.lines[:0] = [(f"{ident} = {literal}", 1 + self.offset) for ident, literal in self.constants.items()]
 
     def statements(self, body: list[nodes.Node]) -> None:
         start = len(self.lines)
@@ -603,14 +607,24 @@ class _CodeGen:
     def expr_Concat(self, node: nodes.Concat) -> str:  # noqa: N802
         return f"cc({', '.join(self.expr(n) for n in node.nodes)})"
 
+    def constant(self, literal: str, node: nodes.Node) -> str:
+        """``literal`` hoisted out of the render function when ``node`` holds only constants."""
+        if not all(isinstance(n, (nodes.Const, nodes.List, nodes.Tuple, nodes.Dict, nodes.Pair))
+                   for n in node.find_all(nodes.Expr)):
+            return literal
+        ident = f"K{len(self.constants)}"  # one per literal written: two equal ones stay two objects
+        self.constants[ident] = literal
+        return ident
+
     def expr_List(self, node: nodes.List) -> str:  # noqa: N802
-        return f"[{', '.join(self.expr(n) for n in node.items)}]"
+        return self.constant(f"[{', '.join(self.expr(n) for n in node.items)}]", node)
 
     def expr_Tuple(self, node: nodes.Tuple) -> str:  # noqa: N802
-        return "(" + "".join(self.expr(n) + ", " for n in node.items) + ")"
+        return self.constant("(" + "".join(self.expr(n) + ", " for n in node.items) + ")", node)
 
     def expr_Dict(self, node: nodes.Dict) -> str:  # noqa: N802
-        return "{" + ", ".join(f"{self.expr(p.key)}: {self.expr(p.value)}" for p in node.items) + "}"
+        return self.constant("{" + ", ".join(f"{self.expr(p.key)}: {self.expr(p.value)}" for p in node.items) + "}",
+                             node)
 
 
 def _target_names(node: nodes.Node) -> list[str]:

@@ -64,6 +64,7 @@ RENDERS = [
      "x true true a1None"),
     ("{{ 'x' if false }}|{{ (1 if Values.cnt > 2 else 2) }}|{{ Values.lst[1:] }}|{{ 7 // 2 }} {{ 2 ** 3 }}",
      "|1|[b c]|3 8"),
+    ("{% set a = [1, [2]] %}{% set b = [1, [2]] %}{{ a is sameas b }} {{ a == b }}", "false true"),
     ("{{ range(3) | list }} {{ cycler('a', 'b').next() }} {% set j = joiner('-') %}{{ j() }}x{{ j() }}y",
      "[0 1 2] a x-y"),
 ]
