@@ -105,7 +105,10 @@ class Manifest:
 
     @property
     def text(self) -> str:
-        return "".join(d.render() for d in self.documents)
+        parts = []
+        for d in self.documents:  # pieces joined once: a document can be hundreds of KB
+            parts += ("---\n# Source: ", d.source, "\n", d.text, "\n")
+        return "".join(parts)
 
     def __str__(self) -> str:
         return self.text
@@ -153,8 +156,12 @@ def _hook(chunk: str) -> bool:
 
 def split_documents(source: str, text: str) -> list[Document]:
     docs = []
-    # Same documents as splitting on `^---` (multi-line), without a regex scan of the text.
-    for chunk in ("\n" + text).split("\n---"):
+    # Same documents as splitting on `^---` (multi-line), without a regex scan of the text (and
+    # without copying it first to put a line break before a leading `---`).
+    chunks = text.split("\n---")
+    if chunks[0].startswith("---"):
+        chunks[0] = chunks[0][3:]
+    for chunk in chunks:
         chunk = chunk.strip()
         if not chunk or _is_blank(chunk):
             continue
