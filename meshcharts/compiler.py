@@ -328,21 +328,39 @@ class _CodeGen:
             self.block(node.else_)
 
     def stmt_For(self, node: nodes.For) -> None:  # noqa: N802
-        if node.recursive:
-            raise _Unsupported("recursive loops are not supported in meshcharts templates", node.lineno)
-        items = self.fresh("items")
-        item = self.fresh("item")
-        self.emit(f"{items} = {self.expr(node.iter)}", node.lineno)
-        uses_loop = _uses_name(node.body, "loop", in_macros=True)
-        targets = _target_names(node.target)
-        if "loop" in targets:
+        if "loop" in _target_names(node.target):
             raise _Unsupported(_LOOP_ASSIGNED, node.lineno)
+        items_expr = self.expr(node.iter)
+        if not node.recursive:
+            items = self.fresh("items")
+            self.emit(f"{items} = {items_expr}", node.lineno)
+            self.loop(node, items, None)
+            return
+        # A recursive loop is a function: `loop(children)` renders the body over them, one deeper.
+        func, items, depth = self.fresh("recurse"), self.fresh("items"), self.fresh("depth")
+        buffer, saved = self.fresh("out"), self.writer
+        self.emit(f"def {func}({items}, {depth}):", node.lineno)
+        self.depth += 1
+        self.writer = self.fresh("w")
+        self.emit(f"{buffer} = []")
+        self.emit(f"{self.writer} = {buffer}.append")
+        self.loop(node, items, (func, depth))
+        self.emit(f"return ''.join({buffer})")
+        self.depth -= 1
+        self.writer = saved
+        self.emit(f"{self.writer}({func}({items_expr}, 1))", node.lineno)
+
+    def loop(self, node: nodes.For, items: str, recursion: tuple[str, str] | None) -> None:
+        """The loop over the values in ``items`` (a local); ``recursion``: the function that
+        renders a deeper level and this level's depth, for a recursive loop."""
+        uses_loop = recursion is not None or _uses_name(node.body, "loop", in_macros=True)
+        targets = _target_names(node.target)
         self.scope = _Scope(self.scope)
         for name in targets:
             self.scope.names[name] = self.fresh(f"l_{name}")
         target = self.target(node.target)
         if node.test is not None:
-            kept = self.fresh("kept")
+            kept, item = self.fresh("kept"), self.fresh("item")
             self.emit(f"{kept} = []")
             self.emit(f"for {item} in {items}:")
             self.depth += 1
@@ -358,7 +376,7 @@ class _CodeGen:
             loop = self.fresh("loop")
             self.scope.names["loop"] = loop
             self.emit(f"{items} = list({items})")
-            self.emit(f"{loop} = Loop({items})")
+            self.emit(f"{loop} = Loop({items}{', ' + ', '.join(recursion) if recursion else ''})")
             self.emit(f"for {loop}.index0, {target} in enumerate({items}):")
         else:
             self.emit(f"for {target} in {items}:")

@@ -223,13 +223,19 @@ class LoopContext(RuntimeObject):
     """``loop`` inside a for block."""
     public = frozenset({"index", "index0", "revindex", "revindex0", "first", "last", "length", "depth",
                         "depth0", "previtem", "nextitem", "cycle", "changed"})
-    depth, depth0 = 1, 0
 
-    def __init__(self, items: list):
+    def __init__(self, items: list, recurse: Any = None, depth: int = 1):
         self._items = items
+        self._recurse = recurse  # a recursive loop's function: loop(children) renders them
+        self.depth, self.depth0 = depth, depth - 1
         self.length = len(items)
         self.index0 = -1
         self._last_changed: Any = NOT_PASSED
+
+    def __call__(self, items: Any) -> str:
+        if self._recurse is None:
+            raise TemplateRuntimeError("The loop must have the 'recursive' marker to be called recursively.")
+        return self._recurse(items, self.depth + 1)
 
     @property
     def index(self) -> int:

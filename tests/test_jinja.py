@@ -32,6 +32,8 @@ RENDERS = [
     ("{% for i in [1, 1, 2] %}{{ loop.changed(i) }} {% endfor %}", "true false true "),
     ("{% for i in [1] %}{{ loop }}{% endfor %}", "<LoopContext 1/1>"),
     ("{% for i in [1, 2] %}{% macro m() %}{{ loop.index }}{% endmacro %}{{ m() }}{% endfor %}", "12"),
+    ("{% for n in [{'v': 1, 'c': [{'v': 2, 'c': []}, {'v': 3}]}] recursive %}{{ n.v }}@{{ loop.depth }}"
+     "({{ loop(n.c) }}){% endfor %}", "1@1(2@2()3@2())"),
     # scoping: a set inside a loop pass stays there and starts from the outer value each pass
     ("{% set x = 0 %}{% for i in [1, 2] %}{% set x = x + 1 %}{{ x }}{% endfor %}{{ x }}", "110"),
     ("{% for i in [1, 2] %}{% if i == 1 %}{% set y = 7 %}{% endif %}[{{ y }}]{% endfor %}", "[7][]"),
@@ -87,7 +89,7 @@ FAILURES = [
                                    "evaluated to false and no else section was defined."),
     ("{% block b %}{% endblock %}{% block b %}{% endblock %}", "block 'b' defined twice"),
     ("{% extends 'base' %}", "t.yaml:1: the extends tag is not supported in meshcharts templates"),
-    ("{% for i in [1] recursive %}{% endfor %}", "recursive loops are not supported"),
+    ("{% for i in [1] %}{{ loop([2]) }}{% endfor %}", "The loop must have the 'recursive' marker"),
     ("{% autoescape true %}{% endautoescape %}", "only {% autoescape false %} is supported"),
     ("{% set ns = 1 %}{% set ns.x = nope.y %}", "cannot assign attribute on non-namespace object"),
 ]
