@@ -48,6 +48,15 @@ def compile_template(source: str, path: str, first_line: int = 1) -> Any:
     """The code object of ``source`` (a template whose first line is line ``first_line`` of
     ``path``); running it defines ``root(variables) -> str``."""
     try:
+        return _compile(source, path, first_line)
+    except RecursionError:  # Jinja's parser and ours recurse once per level of nesting
+        raise TemplateError("template nests expressions or tags too deeply to compile", path) from None
+    except SyntaxError as e:  # Python's own limits, e.g. at most 20 nested loops
+        raise TemplateError(f"template too deeply nested to compile ({e.msg})", f"{path}:{e.lineno}") from None
+
+
+def _compile(source: str, path: str, first_line: int) -> Any:
+    try:
         tree = _PARSER.parse(source, name=path, filename=path)
     except jinja2.TemplateSyntaxError as e:
         raise TemplateError(f"template syntax error: {e.message}", f"{path}:{e.lineno + first_line - 1}") from None

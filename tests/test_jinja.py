@@ -92,6 +92,9 @@ FAILURES = [
     ("{% for i in [1] %}{{ loop([2]) }}{% endfor %}", "The loop must have the 'recursive' marker"),
     ("{% autoescape true %}{% endautoescape %}", "only {% autoescape false %} is supported"),
     ("{% set ns = 1 %}{% set ns.x = nope.y %}", "cannot assign attribute on non-namespace object"),
+    ("{{ " + "(" * 300 + "1" + ")" * 300 + " }}", "template nests expressions or tags too deeply to compile"),
+    ("".join(f"{{% for i{n} in [1] %}}" for n in range(25)) + "{% endfor %}" * 25,
+     "too deeply nested to compile (too many statically nested blocks)"),
 ]
 
 
