@@ -40,6 +40,7 @@ RENDERS = [
     ("{% if false %}{% set z = 1 %}{% endif %}[{{ z }}]", "[]"),
     ("{% set ns = namespace(n=0) %}{% for i in [1, 2, 3] %}{% set ns.n = ns.n + i %}{% endfor %}{{ ns.n }}", "6"),
     ("{% set x = 1 %}{% set y %}{% set x = 2 %}{{ x }}{% endset %}{{ x }} {{ y }}", "1 2"),
+    ("{% set x = 1 %}{% set x %}[{{ x }}]{% endset %}{{ x }}", "[1]"),
     ("{% with a = 1, b = 2 %}{{ a + b }}{% endwith %}[{{ a }}]", "3[]"),
     # macros
     ("{% macro m(a, b='B', c=none) %}[{{ a }}|{{ b }}|{{ c }}]{% endmacro %}{{ m(1) }}{{ m(1, c=3) }}{{ m(b=2, a=1) }}",
