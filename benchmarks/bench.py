@@ -117,7 +117,7 @@ def main() -> int:
         t.get("helm"), "(reference)")
 
     profile_file = ref_chart / "values-istio-demo.yaml"
-    ours_warm = float(subprocess.run([PY, "-c", OURS_IN_PROCESS, str(a.runs * 3), "demo"], capture_output=True,
+    ours_warm = float(subprocess.run([PY, "-c", OURS_IN_PROCESS, str(max(60, a.runs * 5)), "demo"], capture_output=True,
                                      text=True, check=True).stdout)
     helm_warm = None
     if have_helm:
