@@ -374,7 +374,9 @@ class _CodeGen:
             self.emit(f"for {item} in {items}:")
             self.depth += 1
             self.emit(f"{target} = {item}")
+            soft, self.soft = self.soft, 0  # the filter belongs to the loop's frame, never an if's
             self.emit(f"if {self.expr(node.test)}:", node.test.lineno)
+            self.soft = soft
             self.emit(f"    {kept}.append({item})")
             self.depth -= 1
             self.emit(f"{items} = {kept}")
@@ -490,8 +492,8 @@ class _CodeGen:
         ident = self.lookup(node.name)
         names = [a.name for a in node.args]
         # A macro catches extra arguments when its body reads `varargs` / `kwargs` (not its own).
-        uses_varargs = "varargs" not in names and _uses_name(node.body, "varargs", in_loops=True)
-        uses_kwargs = "kwargs" not in names and _uses_name(node.body, "kwargs", in_loops=True)
+        uses_varargs = "varargs" not in names and _uses_name(node.body, "varargs", in_loops=True, in_macros=True)
+        uses_kwargs = "kwargs" not in names and _uses_name(node.body, "kwargs", in_loops=True, in_macros=True)
         outer = self.scope
         locals_ = {name: self.fresh(f"l_{name}") for name in names}
         if uses_varargs:
@@ -502,7 +504,11 @@ class _CodeGen:
         self.emit(f"def {func}({', '.join(locals_.values())}):", node.lineno)
         self.depth += 1
         self.scope = _Scope(outer)
+        buffer, saved, loops, soft = self.fresh("out"), self.writer, self.loops, self.soft
+        self.writer, self.loops, self.soft = self.fresh("w"), 0, 0  # a macro is a frame of its own
         defaults = dict(zip(names[len(names) - len(node.defaults):], node.defaults))
+        for name in names:  # a parameter not bound yet is missing to the defaults before it
+            self.scope.names[name] = f"U({name!r})"
         for name in names:  # a default sees the parameters before it, not those after
             default = (self.expr(defaults[name]) if name in defaults
                        else f"U({name!r}, {'parameter ' + repr(name) + ' was not provided'!r})")
@@ -518,8 +524,6 @@ class _CodeGen:
                 value = self.lookup(name)
                 self.scope.names[name] = self.fresh(f"l_{name}")
                 self.emit(f"{self.scope.names[name]} = {value}")
-        buffer, saved, loops, soft = self.fresh("out"), self.writer, self.loops, self.soft
-        self.writer, self.loops, self.soft = self.fresh("w"), 0, 0
         self.emit(f"{buffer} = []")
         self.emit(f"{self.writer} = {buffer}.append")
         self.statements(node.body)

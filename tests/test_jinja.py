@@ -48,6 +48,8 @@ RENDERS = [
     ("{% macro m() %}{{ varargs }}{{ kwargs }}{% endmacro %}{{ m(1, 2, k=3) }}", "[1 2]map[k:3]"),
     ("{% set x = 'outer' %}{% macro m() %}[{{ x }}]{% set x = 1 %}[{{ x }}]{% endmacro %}{{ m() }}", "[outer][1]"),
     ("{% macro m(a=b, b=1) %}[{{ a }}]{% endmacro %}{{ m() }}", "[]"),
+    ("{% set b = 'outer' %}{% macro m(a=b, b=1) %}[{{ a }}]{% endmacro %}{{ m() }}", "[]"),
+    ("{% macro m() %}{% macro inner() %}{{ varargs }}{% endmacro %}{{ inner() }}{% endmacro %}{{ m(1) }}", "[]"),
     ("{% set a = 1 %}{% macro m() %}{{ a }}{% endmacro %}{% set a = 2 %}{{ m() }}", "2"),
     ("{% macro f(n) %}{% if n > 0 %}{{ n }}{{ f(n - 1) }}{% endif %}{% endmacro %}{{ f(3) }}", "321"),
     ("{% macro m() %}x{% endmacro %}{{ m }} {{ m.name }} {{ m.caller }} {{ caller is defined }}",
@@ -86,6 +88,8 @@ FAILURES = [
     ("{{ 1 | nofilter }}", "t.yaml:1: template syntax error: No filter named 'nofilter'."),
     ("{% if false %}{{ 1 | nofilter }}{% endif %}ok\n{{ 1 | nofilter if true }}",
      "t.yaml:2: No filter named 'nofilter' found."),  # inside an if: only when it runs
+    ("{% if false %}{% for i in [1] if i | nofilter %}{% endfor %}{% endif %}",
+     "template syntax error: No filter named 'nofilter'."),
     ("a\n{{ ('y' if false) + 1 }}", "t.yaml:2: the inline if-expression on line 2 in 'parent/templates/t.yaml' "
                                    "evaluated to false and no else section was defined."),
     ("{% block b %}{% endblock %}{% block b %}{% endblock %}", "block 'b' defined twice"),
