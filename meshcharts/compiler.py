@@ -31,10 +31,9 @@ _BINARY = {"Add": "({} + {})", "Sub": "({} - {})", "Div": "({} / {})", "FloorDiv
 _UNARY = {"Not": "(not {})", "Neg": "(-{})", "Pos": "(+{})"}
 _COMPARE = {"eq": "==", "ne": "!=", "gt": ">", "gteq": ">=", "lt": "<", "lteq": "<=", "in": "in", "notin": "not in"}
 _UNSUPPORTED = {
-    "Extends": "extends", "Block": "block", "Include": "include (Jinja's tag; use the include() function)",
-    "Import": "import", "FromImport": "from ... import", "CallBlock": "call",
-    "ScopedEvalContextModifier": "autoescape", "EvalContextModifier": "autoescape", "ExprStmt": "do",
-    "Break": "break", "Continue": "continue",
+    "Extends": "extends", "Include": "include (Jinja's tag; use the include() function)",
+    "Import": "import", "FromImport": "from ... import", "CallBlock": "call", "EvalContextModifier": "autoescape",
+    "ExprStmt": "do", "Break": "break", "Continue": "continue",
 }
 
 
@@ -153,20 +152,12 @@ def _stores(body: list[nodes.Node]) -> list[str]:
     """Names a block of statements assigns in its own scope (not in nested scopes)."""
     found: list[str] = []
 
-    def target(node: nodes.Node) -> None:
-        if isinstance(node, nodes.Name):
-            if node.name not in found:
-                found.append(node.name)
-        elif isinstance(node, nodes.Tuple):
-            for item in node.items:
-                target(item)
-
     def walk(statements: list[nodes.Node]) -> None:
         for node in statements:
             if isinstance(node, (nodes.Assign, nodes.AssignBlock)):
-                target(node.target)
-            elif isinstance(node, nodes.Macro):
-                target(nodes.Name(node.name, "store"))
+                found.extend(n for n in _target_names(node.target) if n not in found)
+            elif isinstance(node, nodes.Macro) and node.name not in found:
+                found.append(node.name)
             elif isinstance(node, nodes.If):
                 walk(node.body)
                 for branch in node.elif_:
@@ -211,9 +202,8 @@ class _CodeGen:
         self.depth = 0
         self.counter = 0
         self.line = 1
-        self.root_scope = _Scope(None)
+        self.root_scope = _Scope(None)  # every name it holds is read from the context at the start
         self.scope = self.root_scope
-        self.root_names: dict[str, str] = {}
         self.helpers: dict[tuple[str, str], str] = {}
         # Lists and maps written with constants only, built once when the code loads: templates
         # cannot change a value (no method is reachable and no function changes its arguments).
@@ -241,9 +231,7 @@ class _CodeGen:
             if name in scope.names:
                 return scope.names[name]
             scope = scope.parent
-        ident = f"c_{name}"
-        self.root_scope.names[name] = ident
-        self.root_names[name] = ident
+        ident = self.root_scope.names[name] = f"c_{name}"
         return ident
 
     def helper(self, kind: str, name: str) -> str:
@@ -280,7 +268,7 @@ class _CodeGen:
         self.statements(tree.body)
         self.emit("return ''.join(out)")
         inits = [(f"    {ident} = resolve(variables, {name!r})", 1 + self.offset)
-                 for name, ident in self.root_names.items()]
+                 for name, ident in self.root_scope.names.items()]
         self.lines[head:head] = inits
         self.lines[:0] = [(f"{ident} = {kind}({name!r})", 1 + self.offset)
                           for (kind, name), ident in self.helpers.items()]
@@ -296,6 +284,12 @@ class _CodeGen:
             method(node)
         if len(self.lines) == start:
             self.emit("pass")
+
+    def scoped(self, body: list[nodes.Node]) -> None:
+        """Statements in a scope of their own."""
+        self.push_scope(_stores(body))
+        self.statements(body)
+        self.pop_scope()
 
     def block(self, body: list[nodes.Node]) -> None:
         self.depth += 1
@@ -347,12 +341,9 @@ class _CodeGen:
             return
         # A recursive loop is a function: `loop(children)` renders the body over them, one deeper.
         func, items, depth = self.fresh("recurse"), self.fresh("items"), self.fresh("depth")
-        buffer, saved = self.fresh("out"), self.writer
         self.emit(f"def {func}({items}, {depth}):", node.lineno)
         self.depth += 1
-        self.writer = self.fresh("w")
-        self.emit(f"{buffer} = []")
-        self.emit(f"{self.writer} = {buffer}.append")
+        buffer, saved = self.open_buffer()
         self.loop(node, items, (func, depth))
         self.emit(f"return ''.join({buffer})")
         self.depth -= 1
@@ -404,9 +395,7 @@ class _CodeGen:
         if ran:
             self.emit(f"if not {ran}:")
             self.depth += 1
-            self.push_scope(_stores(node.else_))
-            self.statements(node.else_)
-            self.pop_scope()
+            self.scoped(node.else_)
             self.depth -= 1
 
     def target(self, node: nodes.Node) -> str:
@@ -418,21 +407,29 @@ class _CodeGen:
             return "(" + "".join(self.target(item) + ", " for item in node.items) + ")"
         raise _Unsupported("cannot assign to this expression", node.lineno)
 
+    def assign(self, target: nodes.Node, value: str, lineno: int) -> None:
+        if isinstance(target, nodes.NSRef):
+            self.emit(f"nsset({self.lookup(target.name)}, {target.attr!r}, {value})", lineno)
+        else:
+            self.emit(f"{self.target(target)} = {value}", lineno)
+
     def stmt_Assign(self, node: nodes.Assign) -> None:  # noqa: N802
         value = self.expr(node.node)
-        if isinstance(node.target, nodes.NSRef):
-            namespace = self.lookup(node.target.name)
-            self.emit(f"nsset({namespace})", node.lineno)  # checked before the value, as in Jinja
-            self.emit(f"nsset({namespace}, {node.target.attr!r}, {value})", node.lineno)
-        else:
-            self.emit(f"{self.target(node.target)} = {value}", node.lineno)
+        if isinstance(node.target, nodes.NSRef):  # checked before the value, as in Jinja
+            self.emit(f"nsset({self.lookup(node.target.name)})", node.lineno)
+        self.assign(node.target, value, node.lineno)
 
-    def captured(self, body: list[nodes.Node], lineno: int) -> str:
-        """Render ``body`` into a buffer; returns the expression of its text."""
+    def open_buffer(self, lineno: int | None = None) -> tuple[str, str]:
+        """Write what follows into a new buffer; returns it and the writer to restore."""
         buffer, saved = self.fresh("buf"), self.writer
         self.writer = self.fresh("w")
         self.emit(f"{buffer} = []", lineno)
         self.emit(f"{self.writer} = {buffer}.append")
+        return buffer, saved
+
+    def captured(self, body: list[nodes.Node], lineno: int) -> str:
+        """Render ``body`` into a buffer; returns the expression of its text."""
+        buffer, saved = self.open_buffer(lineno)
         self.statements(body)
         self.writer = saved
         return f"''.join({buffer})"
@@ -443,10 +440,7 @@ class _CodeGen:
         if node.filter is not None:
             text = self.filter(node.filter, text)
         self.pop_scope()
-        if isinstance(node.target, nodes.NSRef):
-            self.emit(f"nsset({self.lookup(node.target.name)}, {node.target.attr!r}, {text})", node.lineno)
-        else:
-            self.emit(f"{self.target(node.target)} = {text}", node.lineno)
+        self.assign(node.target, text, node.lineno)
 
     def stmt_FilterBlock(self, node: nodes.FilterBlock) -> None:  # noqa: N802
         self.push_scope(_stores(node.body))
@@ -459,14 +453,10 @@ class _CodeGen:
         if node.name in self.blocks:
             raise _Unsupported(f"template syntax error: block {node.name!r} defined twice", node.lineno)
         self.blocks.add(node.name)
-        self.push_scope(_stores(node.body))
-        self.statements(node.body)
-        self.pop_scope()
+        self.scoped(node.body)
 
     def stmt_Scope(self, node: nodes.Scope) -> None:  # noqa: N802
-        self.push_scope(_stores(node.body))
-        self.statements(node.body)
-        self.pop_scope()
+        self.scoped(node.body)
 
     def stmt_ScopedEvalContextModifier(self, node: nodes.ScopedEvalContextModifier) -> None:  # noqa: N802
         options = {k.key: k.value for k in node.options}
@@ -504,8 +494,8 @@ class _CodeGen:
         self.emit(f"def {func}({', '.join(locals_.values())}):", node.lineno)
         self.depth += 1
         self.scope = _Scope(outer)
-        buffer, saved, loops, soft = self.fresh("out"), self.writer, self.loops, self.soft
-        self.writer, self.loops, self.soft = self.fresh("w"), 0, 0  # a macro is a frame of its own
+        loops, soft = self.loops, self.soft
+        self.loops, self.soft = 0, 0  # a macro is a frame of its own
         defaults = dict(zip(names[len(names) - len(node.defaults):], node.defaults))
         for name in names:  # a parameter not bound yet is missing to the defaults before it
             self.scope.names[name] = f"U({name!r})"
@@ -519,15 +509,11 @@ class _CodeGen:
             if name in locals_:
                 self.scope.names[name] = locals_[name]
         # Names the body sets start as their outer values, as in a loop pass.
-        for name in _stores(node.body):
-            if name not in self.scope.names:
-                value = self.lookup(name)
-                self.scope.names[name] = self.fresh(f"l_{name}")
-                self.emit(f"{self.scope.names[name]} = {value}")
-        self.emit(f"{buffer} = []")
-        self.emit(f"{self.writer} = {buffer}.append")
+        self.push_scope([n for n in _stores(node.body) if n not in self.scope.names])
+        buffer, saved = self.open_buffer()
         self.statements(node.body)
         self.emit(f"return ''.join({buffer})")
+        self.pop_scope()
         self.writer, self.loops, self.soft = saved, loops, soft
         self.depth -= 1
         self.scope = outer
@@ -587,7 +573,7 @@ class _CodeGen:
     def filter(self, node: nodes.Filter, subject: str) -> str:
         """``node`` applied to ``subject``; in a filter block or ``set`` block the innermost filter
         of a chain has no node of its own and takes the captured text."""
-        if node.node is not None and isinstance(node.node, nodes.Filter) and self._chain_bottom(node.node):
+        if isinstance(node.node, nodes.Filter) and self._chain_bottom(node.node):
             subject = self.filter(node.node, subject)
         if not _known_filter(node.name) and not self.soft:
             raise _Unsupported(f"template syntax error: No filter named {node.name!r}.", node.lineno)
