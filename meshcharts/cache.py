@@ -145,20 +145,22 @@ class DiskCache:
 
 
 class IdentityMemo:
-    """``make(obj)`` computed once per object, for objects that cannot be hashed (maps): keyed by
-    ``id``, each entry holding its object so that the id is not reused. Past ``size`` entries it
-    starts over, so that the data of charts no longer in use is not kept alive for good."""
+    """``make(obj, *extra)`` computed once per object (and hashable ``extra``), for objects that
+    cannot be hashed (maps) or are costly to hash (long text): keyed by ``id``, each entry holding
+    its object so that the id is not reused. Past ``size`` entries it starts over, so that the data
+    of charts no longer in use is not kept alive for good."""
 
-    def __init__(self, make: Callable[[Any], Any], size: int):
+    def __init__(self, make: Callable[..., Any], size: int):
         self.make, self.size = make, size
-        self.memo: dict[int, tuple[Any, Any]] = {}
+        self.memo: dict[tuple[Any, ...], tuple[Any, Any]] = {}
 
-    def __call__(self, obj: Any) -> Any:
-        entry = self.memo.get(id(obj))
+    def __call__(self, obj: Any, *extra: Any) -> Any:
+        key = (id(obj), *extra)
+        entry = self.memo.get(key)
         if entry is None or entry[0] is not obj:
             if len(self.memo) >= self.size:
                 self.memo.clear()
-            entry = self.memo[id(obj)] = (obj, self.make(obj))
+            entry = self.memo[key] = (obj, self.make(obj, *extra))
         return entry[1]
 
 

@@ -179,7 +179,7 @@ class _RenderState:
         self.included: dict[tuple[str, int], tuple[Any, str]] = {}
         # toYaml and entries of maps and lists by identity, on the same grounds: a gateway's labels
         # print four times.
-        self.printed: dict[tuple[int, Any], tuple[Any, str]] = {}
+        self.printed = IdentityMemo(lambda value, function: function(value), 1 << 20)
 
 
 _STATE: contextvars.ContextVar[_RenderState] = contextvars.ContextVar("meshcharts_render_state")
@@ -209,34 +209,24 @@ def _printed_once(name: str, function: Any) -> Any:
     def printed(value: Any) -> str:
         if type(value) not in (dict, list):
             return function(value)
-        memo = _STATE.get().printed
-        key = (id(value), function)
-        hit = memo.get(key)
-        if hit is not None and hit[0] is value:
-            return hit[1]
-        text = function(value)
-        memo[key] = (value, text)
-        return text
+        return _STATE.get().printed(value, function)
     printed.__name__ = printed.__qualname__ = name
     return printed
 
 
 # Long text indented, by identity: a chart's files (Files.Get, AsConfig) are the same string
 # objects in every render, and the mesh's dashboards alone are 265 KB.
-_INDENTED: dict[tuple[int, int, bool], tuple[str, str]] = {}
+def _indent_text(text: Any, width: Any, newline: bool) -> str:
+    return (funcs.nindent if newline else funcs.indent)(text, width)
+
+
+_INDENTED = IdentityMemo(_indent_text, 64)
 
 
 def _indented(text: Any, width: Any, newline: bool) -> str:
-    function = funcs.nindent if newline else funcs.indent
     if type(text) is not str or len(text) < 4096 or type(width) is not int:
-        return function(text, width)
-    key = (id(text), width, newline)
-    hit = _INDENTED.get(key)
-    if hit is None or hit[0] is not text:
-        if len(_INDENTED) >= 64:
-            _INDENTED.clear()
-        hit = _INDENTED[key] = (text, function(text, width))
-    return hit[1]
+        return _indent_text(text, width, newline)
+    return _INDENTED(text, width, newline)
 
 
 def _indent(text: Any, width: Any) -> str:
