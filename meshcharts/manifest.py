@@ -88,8 +88,12 @@ class Document:
         meta = self.object.get("metadata") if isinstance(self.object, dict) else None
         return (meta or {}).get("namespace")
 
+    def parts(self) -> tuple[str, ...]:
+        """The document as printed, in pieces (a document can be hundreds of KB: join once)."""
+        return ("---\n# Source: ", self.source, "\n", self.text, "\n")
+
     def render(self) -> str:
-        return f"---\n# Source: {self.source}\n{self.text}\n"
+        return "".join(self.parts())
 
 
 class Manifest:
@@ -105,10 +109,7 @@ class Manifest:
 
     @property
     def text(self) -> str:
-        parts = []
-        for d in self.documents:  # pieces joined once: a document can be hundreds of KB
-            parts += ("---\n# Source: ", d.source, "\n", d.text, "\n")
-        return "".join(parts)
+        return "".join([part for d in self.documents for part in d.parts()])
 
     def __str__(self) -> str:
         return self.text

@@ -119,7 +119,7 @@ class TemplateObject:
 
 class RuntimeObject:
     """Jinja's helper objects (loop, namespace, cycler, joiner, macro): their public parts are
-    readable, anything starting with ``_`` is refused."""
+    readable; a ``_`` name they have is refused, any other name is missing."""
     public: frozenset[str] = frozenset()
 
     def template_attribute(self, name: str) -> Any:
@@ -135,12 +135,8 @@ class Scope(dict):
 
 
 def getattr_(obj: Any, name: str) -> Any:
-    """``obj.name`` in a template: Helm's field lookup."""
-    if type(obj) is dict or type(obj) is Scope:  # the common case first: a values map
-        try:
-            return obj[name]
-        except KeyError:
-            return Undefined(name, owner="dict")
+    """``obj.name`` in a template: Helm's field lookup (compiled code reads a plain map's keys
+    itself and comes here for the rest)."""
     if isinstance(obj, TemplateObject):
         if name in obj.exposed:
             return getattr(obj, name)
@@ -545,6 +541,13 @@ def capitalize(value: Any) -> str:
     return _soft_str(value).capitalize()
 
 
+def to_float(value: Any, default: float = 0.0) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return default
+
+
 def trim(value: Any, chars: str | None = None) -> str:
     return _soft_str(value).strip(chars)
 
@@ -554,15 +557,8 @@ FILTERS: dict[str, Any] = {
     "attr": attr, "reverse": reverse, "join": join, "first": first, "last": last, "length": length,
     "count": length, "list": list, "string": string, "trim": trim, "d": jinja_default,
     "lower": lower, "upper": upper, "capitalize": capitalize,
-    "abs": abs, "float": lambda v, default=0.0: _to_float(v, default),
+    "abs": abs, "float": to_float,
 }
-
-
-def _to_float(value: Any, default: float) -> float:
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return default
 
 
 # Filled by the engine: meshcharts' own filters and Helm's functions (funcs), plus the engine's
