@@ -183,30 +183,13 @@ def _unknown(value: Any, schema: Any, root: dict, path: KeyPath) -> list[tuple[K
     found: list[tuple[KeyPath, list[str]]] = []
 
     # What each schema node says of a map's keys, worked out once: entries (gateways) share nodes.
-    plans: dict[int, tuple[Any, Any, bool, bool, Any]] = {}
-
-    def plan(schema: Any) -> tuple[Any, Any, bool, bool, Any]:
-        found_plan = plans.get(id(schema))
-        if found_plan is None or found_plan[4] is not schema:
-            resolved = _resolve(schema, root)
-            if not isinstance(resolved, dict):
-                found_plan = (None, None, False, False, schema)
-            else:
-                properties = resolved.get("properties")
-                extra = resolved.get("additionalProperties")
-                opening = [k for k in _OPENING if k in resolved]
-                closed = isinstance(properties, dict) and not opening
-                extra_applies = isinstance(extra, dict) and all(k == "additionalProperties" for k in opening)
-                found_plan = (properties if isinstance(properties, dict) else None, extra, closed, extra_applies,
-                              schema)
-            plans[id(schema)] = found_plan
-        return found_plan
+    plan = IdentityMemo(lambda node: _key_plan(node, root), 1 << 16)
 
     # Plain recursion into a list, not chained generators: user values can hold hundreds of gateways.
     def visit(value: Any, schema: Any, path: KeyPath) -> None:
         if not isinstance(value, dict):
             return
-        properties, extra, closed, extra_applies, _ = plan(schema)
+        properties, extra, closed, extra_applies = plan(schema)
         if properties is None and not extra_applies:  # an open map (or no schema): nothing to check below
             return
         for key, sub in value.items():
@@ -219,6 +202,20 @@ def _unknown(value: Any, schema: Any, root: dict, path: KeyPath) -> list[tuple[K
 
     visit(value, schema, path)
     return found
+
+
+def _key_plan(schema: Any, root: dict) -> tuple[dict | None, Any, bool, bool]:
+    """For a map under ``schema``: its listed properties, the schema of other keys, whether other
+    keys are unknown (closed), and whether that schema of other keys applies."""
+    resolved = _resolve(schema, root)
+    if not isinstance(resolved, dict):
+        return None, None, False, False
+    properties = resolved.get("properties")
+    extra = resolved.get("additionalProperties")
+    opening = [k for k in _OPENING if k in resolved]
+    closed = isinstance(properties, dict) and not opening
+    extra_applies = isinstance(extra, dict) and all(k == "additionalProperties" for k in opening)
+    return properties if isinstance(properties, dict) else None, extra, closed, extra_applies
 
 
 def _resolve(schema: Any, root: dict) -> Any:
