@@ -62,6 +62,10 @@ _OPTION_FIELDS = {  # name: default
     "show_only": (),
     "registry": None,               # HOST[:PORT][/PREFIX]: move every image there
     "check_registry": None,         # fail unless all images and pull secrets fit it
+    "no_hooks": False,              # leave out every hook document
+    "skip_hooks": (),               # leave out hooks of these events only
+    "skip_crds": False,             # leave out every CustomResourceDefinition
+    "include_crds": False,          # add the charts' crds/ files first, as Helm does
 }
 
 
@@ -100,7 +104,7 @@ def value_origins(options: RenderOptions) -> Origins:
     profile = chart_source(options).profile_path(options.profile)
     files: list[tuple[str | Path, str]] = [profile] if profile else []
     profiles = len(files)
-    files += [(f, str(f)) for f in options.values_files]
+    files += [(f, "(stdin)" if str(f) == "-" else str(f)) for f in options.values_files]
     return Origins(files, options.sets(), profiles)
 
 
@@ -201,6 +205,10 @@ def render_options(options: RenderOptions) -> Manifest:
     # user value a template prints unquoted can break a document; any other chart may break it itself.
     if not chart_source(options).bundled or not user_inert:
         check_yaml(manifest)
+    if options.no_hooks or options.skip_hooks or options.skip_crds or options.include_crds:
+        from .selection import select
+        manifest = select(manifest, tree, no_hooks=options.no_hooks, skip_hooks=options.skip_hooks,
+                          skip_crds=options.skip_crds, include_crds=options.include_crds)
     if options.show_only:
         manifest = show_only(manifest, options.show_only)
     if options.registry is not None or options.check_registry is not None:
@@ -215,7 +223,8 @@ def render(profile: str = "default", *, values_files: Iterable[str | Path] = (),
            namespace: str = "istio-system", chart: str | Path | None = None,
            kube_version: str = DEFAULT_KUBE_VERSION, api_versions: Iterable[str] = (),
            show_only: Iterable[str] = (), registry: str | None = None,
-           check_registry: str | None = None) -> Manifest:
+           check_registry: str | None = None, no_hooks: bool = False, skip_hooks: Iterable[str] = (),
+           skip_crds: bool = False, include_crds: bool = False) -> Manifest:
     """Render a release and return its :class:`~meshcharts.manifest.Manifest`.
 
     ``manifest.text`` is byte for byte what ``meshcharts render`` prints for the same flags;
@@ -225,4 +234,5 @@ def render(profile: str = "default", *, values_files: Iterable[str | Path] = (),
         chart=chart, profile=profile, values_files=tuple(values_files), set_values=tuple(set_values),
         set_string_values=tuple(set_string_values), set_file_values=tuple(set_file_values), name=name,
         namespace=namespace, kube_version=kube_version, api_versions=tuple(api_versions),
-        show_only=tuple(show_only), registry=registry, check_registry=check_registry))
+        show_only=tuple(show_only), registry=registry, check_registry=check_registry, no_hooks=no_hooks,
+        skip_hooks=tuple(skip_hooks), skip_crds=skip_crds, include_crds=include_crds))

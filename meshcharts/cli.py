@@ -58,6 +58,16 @@ def _value_flags(parser: argparse.ArgumentParser) -> None:
         help="Extra API version for .Capabilities.APIVersions; repeatable.")
 
 
+def _switch_flags(parser: argparse.ArgumentParser) -> None:
+    add = parser.add_argument_group("which documents (Helm's switches)").add_argument
+    add("--no-hooks", action="store_true", help="Leave out every hook document (helm.sh/hook).")
+    add("--skip-hook", dest="skip_hooks", action="append", default=[], metavar="EVENT",
+        help="Leave out hooks of this event (e.g. post-delete); repeatable. A hook of several events goes when "
+             "all of them are skipped.")
+    add("--skip-crds", action="store_true", help="Leave out every CustomResourceDefinition.")
+    add("--include-crds", action="store_true", help="Add the files of each chart's crds/ directory, first.")
+
+
 class _Version(argparse.Action):
     """``--version``, looked up only when asked for."""
 
@@ -95,8 +105,12 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     add("--show-only", dest="show_only", action="append", default=[], metavar="PATH",
         help="Only documents from templates matching PATH (e.g. charts/pilot/templates/*); repeatable.")
     add("--output-dir", metavar="DIR", help="Write each template's documents to DIR/<source path> instead of "
-                                            "stdout (files replaced, never appended; nothing written if the "
-                                            "render fails).")
+                                            "stdout, as an exact mirror: files of templates that no longer render "
+                                            "are removed (only files meshcharts wrote, listed in DIR/.meshcharts.index"
+                                            "); nothing is written if the render fails.")
+    add("--kustomize", action="store_true", help="With --output-dir: also write DIR/kustomization.yaml listing the "
+                                                 "files.")
+    add("--quiet", "-q", action="store_true", help="With --output-dir: no line per file on stderr.")
     add("--registry", metavar=REGISTRY,
         help="Pull every image from this registry: docker.io/prom/prometheus:v2.3.1 becomes "
              "HOST/PREFIX/prom/prometheus:v2.3.1 (the injector's images too), and every pod template gets "
@@ -104,6 +118,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     add("--check-registry", metavar=REGISTRY,
         help="Fail, listing each offender, if any image is outside this registry or any pod template lacks "
              "global.imagePullSecrets.")
+    _switch_flags(render)
 
     images = command("images", "List every image the render would pull.",
                      "Containers, init containers, jobs and hooks, and images inside ConfigMaps such as the\n"
@@ -117,15 +132,32 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
         help="text: one reference a line; json: each image with where it is used; skopeo: a "
              "`skopeo sync --src yaml` source file. Default: text.")
 
-    _value_flags(command("values", "Print the effective values after every merge (what the parent chart's "
-                                   "templates see)."))
+    values = command("values", "Print the effective values after every merge (what the parent chart's templates "
+                               "see).",
+                     "examples:\n"
+                     "  meshcharts values --profile demo --show-origin --global-once\n"
+                     "  meshcharts values -f site.yaml --user-only --show-origin   # what you changed, and where\n"
+                     "  meshcharts values --set pilot.replicaCount=2 -o json")
+    _value_flags(values)
+    add = values.add_argument_group("output").add_argument
+    add("--show-origin", action="store_true", help="Give each value's source (file:line or --set argument) and what it "
+                                                   "overrode.")
+    add("--user-only", action="store_true", help="Only the values the profile, -f files and --set flags changed from "
+                                                 "the chart's defaults.")
+    add("--global-once", action="store_true", help="Print global once, not again inside every child chart's section.")
+    add("-o", "--output", choices=["yaml", "json"], default="yaml", help="Default: yaml.")
     _value_flags(command("lint", "Check values without printing a manifest.",
                          "Reports every schema violation, every key the chart's schema does not know, and every\n"
                          "value from -f/--set that no template reads (each with its file:line or --set argument),\n"
                          "plus any render error. Exit status 1 if anything is found."))
-    profiles = command("profiles", "List a chart's profiles (named values overlays) with what each is for.")
+    profiles = command("profiles", "List a chart's profiles (named values overlays) with what each is for; "
+                                   "`profiles diff A B` shows the values two profiles set differently.",
+                       "examples:\n  meshcharts profiles\n  meshcharts profiles diff default demo")
+    profiles.add_argument("action", nargs="*", metavar="diff A B", help="Compare profiles A and B.")
     profiles.add_argument("--chart", metavar="NAME|DIR", help="Bundled chart name or chart directory. Default: istio.")
     command("charts", "List the bundled charts (selected by name with --chart NAME).")
+    from .gitops_cli import add_commands
+    add_commands(command, _value_flags, _switch_flags)
     return parser
 
 
@@ -138,7 +170,9 @@ def _options(args: argparse.Namespace, rewrite_images: bool = True):
                          kube_version=args.kube_version, api_versions=tuple(args.api_versions),
                          show_only=tuple(getattr(args, "show_only", ())),
                          registry=getattr(args, "registry", None) if rewrite_images else None,
-                         check_registry=getattr(args, "check_registry", None))
+                         check_registry=getattr(args, "check_registry", None),
+                         no_hooks=getattr(args, "no_hooks", False), skip_hooks=tuple(getattr(args, "skip_hooks", ())),
+                         skip_crds=getattr(args, "skip_crds", False), include_crds=getattr(args, "include_crds", False))
 
 
 def _error(message: str) -> None:
@@ -155,9 +189,13 @@ def _render(args: argparse.Namespace) -> int:
     manifest = render_options(_options(args))
     _warn(manifest)
     if args.output_dir:
-        from .manifest import write_output_dir
-        for path in write_output_dir(manifest, args.output_dir):
-            print(f"wrote {path}")
+        from .mirror import write_mirror
+        written, removed = write_mirror(manifest, args.output_dir, _options(args), args.kustomize)
+        if not args.quiet:
+            for path in written:
+                print(f"wrote {path}", file=sys.stderr)
+            for path in removed:
+                print(f"removed {path}", file=sys.stderr)
     else:
         sys.stdout.write(manifest.text)
     return 0
@@ -173,9 +211,9 @@ def _images(args: argparse.Namespace) -> int:
 
 
 def _values(args: argparse.Namespace) -> int:
-    from .api import effective_values
-    from .yamlio import to_yaml
-    sys.stdout.write(to_yaml(effective_values(_options(args))) + "\n")
+    from .explain import show_values
+    sys.stdout.write(show_values(_options(args), show_origin=args.show_origin, user_only=args.user_only,
+                                 global_once_=args.global_once, output=args.output))
     return 0
 
 
@@ -192,6 +230,9 @@ def _lint(args: argparse.Namespace) -> int:
 
 
 def _profiles(args: argparse.Namespace) -> int:
+    if args.action:
+        from .gitops_cli import profiles_diff
+        return profiles_diff(args)
     from .bundle import resolve
     source = resolve(args.chart)
     names = source.profile_names()
@@ -214,8 +255,16 @@ def _charts(args: argparse.Namespace) -> int:
     return 0
 
 
+def _gitops(name: str) -> Any:
+    def run(args: argparse.Namespace) -> int:
+        from . import gitops_cli
+        return getattr(gitops_cli, name)(args)
+    return run
+
+
 COMMANDS = {"render": _render, "images": _images, "values": _values, "lint": _lint, "profiles": _profiles,
-            "charts": _charts}
+            "charts": _charts, "diff": _gitops("diff"), "check-dir": _gitops("check_dir"),
+            "export": _gitops("export")}
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -231,8 +231,11 @@ def show_only(manifest: Manifest, patterns: Iterable[str]) -> Manifest:
     return Manifest(kept)
 
 
-def write_output_dir(manifest: Manifest, directory: str | Path) -> list[Path]:
-    """Write each template's documents to ``directory/<source path>``, replacing any file there.
+def write_output_dir(manifest: Manifest, directory: str | Path, extra_files: dict[str, str] | None = None,
+                     remove: Iterable[str] = ()) -> list[Path]:
+    """Write each template's documents to ``directory/<source path>``, replacing any file there,
+    and ``extra_files`` (relative path → text) beside them; then delete the ``remove`` files
+    (relative paths) and the directories they leave empty.
 
     All files are first written to temporary names next to their targets; only when every one
     is written are they moved into place, so a failure leaves the directory as it was.
@@ -241,13 +244,14 @@ def write_output_dir(manifest: Manifest, directory: str | Path) -> list[Path]:
 
     root = Path(directory).resolve()
     planned: list[tuple[Path, str]] = []
-    for source, docs in manifest.by_source().items():
+    texts = {source: "".join(d.render() for d in docs) for source, docs in manifest.by_source().items()}
+    for source, text in [*texts.items(), *(extra_files or {}).items()]:
         target = (root / source).resolve()
         if root != target and root not in target.parents:
             raise MeshchartsError(f"refusing to write outside the output directory: {source!r}", str(directory))
         if target.is_dir():  # caught here: replacing it would fail after other files had been moved in
             raise MeshchartsError("a directory stands where this manifest file must be written", str(target))
-        planned.append((target, "".join(d.render() for d in docs)))
+        planned.append((target, text))
     staged: list[tuple[Path, Path]] = []
     created_dirs: list[Path] = []
     try:
@@ -271,4 +275,114 @@ def write_output_dir(manifest: Manifest, directory: str | Path) -> list[Path]:
         raise MeshchartsError(f"cannot write output: {e.strerror}", str(e.filename or directory)) from None
     for tmp, target in staged:
         os.replace(tmp, target)
+    for rel in remove:
+        target = (root / rel).resolve()
+        if root not in target.parents:
+            continue
+        target.unlink(missing_ok=True)
+        for parent in target.parents:  # directories the removed file leaves empty go too
+            if parent == root:
+                break
+            try:
+                parent.rmdir()
+            except OSError:
+                break
     return [t for _, t in staged]
+
+
+# --- reading manifests back ------------------------------------------------------------------
+
+# Files in an output directory that are not manifests: meshcharts' own record and kustomize's.
+NOT_MANIFESTS = frozenset({"kustomization.yaml", "kustomization.yml", "Kustomization"})
+MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
+
+
+class ReadDocument(Document):
+    """A document read from a file: ``where`` names the file and the document's place in it."""
+    __slots__ = ("where",)
+
+    def __init__(self, source: str, text: str, kind: str, is_hook: bool, where: str):
+        super().__init__(source, text, kind, is_hook)
+        self.where = where
+
+    @property
+    def object(self) -> Any:
+        if self._object is None:
+            from .yamlio import document_problem, parse_document
+            problem = document_problem(self.text)
+            if problem is not None:
+                line, column, what = problem
+                raise MeshchartsError(f"not valid YAML: {what} (line {line}, column {column} of the document)",
+                                      self.where)
+            self._object = parse_document(self.text)
+        return self._object
+
+
+def read_manifest(source: str | Path, label: str | None = None, stdin: Any = None) -> Manifest:
+    """The documents of a manifest given as a file, a directory tree (as ``--output-dir`` writes
+    it: every ``*.yaml``/``*.yml``/``*.json`` below it in path order, hidden files and
+    ``kustomization.yaml`` left out), or ``-`` for standard input (``stdin``, default
+    ``sys.stdin``). A document keeps the template path of its ``# Source:`` line when it has one,
+    else the path of its file; ``label`` names ``source`` in messages. Documents are split as
+    Helm splits them (``---`` at a line start) and parsed only when asked for."""
+    label = label or str(source)
+    if str(source) == "-":
+        import sys
+        try:
+            text = (stdin or sys.stdin).read()
+        except UnicodeDecodeError:
+            raise MeshchartsError("standard input is not UTF-8 text", label) from None
+        return Manifest(_read_documents(text, "-", "(stdin)" if label == "-" else label))
+    path = Path(source)
+    if path.is_dir():
+        docs: list[Document] = []
+        for file in _manifest_files(path):
+            rel = file.relative_to(path).as_posix()
+            docs.extend(_read_documents(_read_text(file, f"{label.rstrip('/')}/{rel}"), rel,
+                                        f"{label.rstrip('/')}/{rel}"))
+        return Manifest(docs)
+    if not path.exists():
+        raise MeshchartsError("manifest file or directory not found", label)
+    return Manifest(_read_documents(_read_text(path, label), path.name, label))
+
+
+def _manifest_files(root: Path) -> list[Path]:
+    found = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            if name.startswith(".") or name in NOT_MANIFESTS or not name.endswith(MANIFEST_SUFFIXES):
+                continue
+            found.append(Path(dirpath) / name)
+    return sorted(found, key=lambda p: p.relative_to(root).as_posix())
+
+
+def _read_text(path: Path, label: str) -> str:
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise MeshchartsError("not UTF-8 text", label) from None
+    except OSError as e:
+        raise MeshchartsError(f"cannot read: {e.strerror}", label) from None
+
+
+def _read_documents(text: str, default_source: str, label: str) -> list[Document]:
+    docs: list[Document] = []
+    chunks = text.split("\n---")
+    if chunks[0].startswith("---"):
+        chunks[0] = chunks[0][3:]
+    number = 0
+    for chunk in chunks:
+        chunk = chunk.strip()
+        if not chunk or _is_blank(chunk):
+            continue
+        number += 1
+        source = default_source
+        if chunk.startswith("# Source: "):
+            head, _, rest = chunk.partition("\n")
+            source, chunk = head[len("# Source: "):].strip(), rest.strip()
+            if not chunk or _is_blank(chunk):
+                continue
+        m = _KIND.match(chunk, 0 if chunk.startswith("kind:") else chunk.find("\nkind:") + 1 or len(chunk))
+        docs.append(ReadDocument(source, chunk, m.group(1) if m else "", _hook(chunk), f"{label}: document {number}"))
+    return docs

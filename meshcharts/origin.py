@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .errors import MeshchartsError
-from .values import Values, apply_set, user_values
+from .values import Values, apply_set, user_values, values_text
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -79,7 +79,7 @@ class Origins:
             text = self._texts.get(label)
             if text is None:
                 try:
-                    text = self._texts[label] = Path(file).read_text(encoding="utf-8-sig")
+                    text = self._texts[label] = values_text(file)
                 except (OSError, UnicodeDecodeError):
                     continue
             position = key_position(text, path)

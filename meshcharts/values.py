@@ -33,11 +33,30 @@ MAX_INDEX = 65536
 MAX_NESTED_NAME_LEVEL = 30
 
 
+STDIN = "-"  # ``-f -``: the values come from standard input
+_stdin_text: list[str] = []  # read once: the origin of a value is looked up in it again later
+URL_SCHEMES = ("http://", "https://", "ftp://", "oci://", "s3://", "gs://", "file://")
+
+
+def values_text(path: str | Path) -> str:
+    """The text of a ``-f`` source: a file, or standard input for ``-`` (read once per process)."""
+    if str(path) == STDIN:
+        if not _stdin_text:
+            import sys
+            _stdin_text.append(sys.stdin.read())
+        return _stdin_text[0]
+    return Path(path).read_text(encoding="utf-8-sig")
+
+
 def read_values_file(path: str | Path, label: str | None = None) -> Values:
-    """Load one ``-f`` values file; errors name the file (and line for bad YAML)."""
+    """Load one ``-f`` values file (``-``: standard input); errors name the file (and line for bad
+    YAML). A URL is refused: meshcharts never goes on the network."""
     label = label or str(path)
+    if str(path).lower().startswith(URL_SCHEMES):
+        raise ValuesError("values from a URL are not fetched (meshcharts works offline); download the file "
+                          "and pass its path, or pipe it in with -f -", label)
     try:
-        text = Path(path).read_text(encoding="utf-8-sig")
+        text = values_text(path)
     except FileNotFoundError:
         raise ValuesError("values file not found", label) from None
     except IsADirectoryError:

@@ -526,3 +526,16 @@ def to_yaml(value: Any, prepare: Any = None) -> str:
     if text.endswith("\n...\n"):  # PyYAML's document-end marker; yaml.v2 writes none
         text = text[:-4]
     return text[:-1] if text.endswith("\n") else text  # Helm trims exactly one newline
+
+
+def embedded_yaml(text: str) -> Any:
+    """``text`` read as YAML when it is a map, a list or several documents (YAML held in a
+    ConfigMap value: a mesh config, nested manifests), else None: a scalar, or not YAML at all."""
+    yaml = _yaml()
+    try:
+        docs = [d for d in yaml.load_all(text, Loader=yaml.PlainLoader) if d is not None]
+    except (yaml.YAMLError, ValueError, TypeError, RecursionError):
+        return None
+    if len(docs) == 1:
+        return docs[0] if isinstance(docs[0], (dict, list)) else None
+    return docs or None
