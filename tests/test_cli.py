@@ -95,8 +95,10 @@ def test_output_dir_writes_one_file_per_source(tmp_path):
     manifest = render(chart=CHART)
     expected = {source: "".join(d.render() for d in docs) for source, docs in manifest.by_source().items()}
     written = {str(p.relative_to(out)): p.read_text() for p in out.rglob("*") if p.is_file()}
+    assert written.pop(".meshcharts.index")  # the record of what was written, and how
     assert written == expected
-    assert sorted(result.stdout.splitlines()) == sorted(f"wrote {(out / s).resolve()}" for s in expected)
+    assert result.stdout == ""  # per-file lines go to stderr
+    assert sorted(result.stderr.splitlines()) == sorted(f"wrote {(out / s).resolve()}" for s in expected)
 
 
 def test_output_dir_replaces_files_on_a_second_run(tmp_path):

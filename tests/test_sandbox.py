@@ -203,6 +203,6 @@ def test_object_names_do_not_steer_output_paths(make_chart, tmp_path):
     chart = make_chart({"templates/t.yaml": "kind: T\nmetadata:\n  name: ../../../etc/passwd\n"})
     result = invoke(["render", "--chart", str(chart), "--output-dir", str(tmp_path / "out")])
     assert result.exit_code == 0, result.stderr
-    assert [p.relative_to(tmp_path / "out").as_posix() for p in (tmp_path / "out").rglob("*") if p.is_file()] \
-        == ["parent/templates/t.yaml"]
+    assert sorted(p.relative_to(tmp_path / "out").as_posix() for p in (tmp_path / "out").rglob("*") if p.is_file()) \
+        == [".meshcharts.index", "parent/templates/t.yaml"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["chart1", "out"]
