@@ -209,11 +209,24 @@ def describe(key: ObjectKey) -> str:
 EMBEDDED = "|"  # path part: the text before it is read as YAML from here on
 
 
+def _object_name(item: Any) -> str | None:
+    meta = item.get("metadata") if isinstance(item, dict) else None
+    if isinstance(meta, dict) and isinstance(meta.get("name"), str) and isinstance(item.get("kind"), str):
+        return f"{item['kind']} {meta['name']}"
+    return None
+
+
 def _named(items: list) -> dict | None:
-    """A list of maps that each have a distinct ``name`` (containers, ports, env): by name."""
-    if not items or not all(isinstance(i, dict) and isinstance(i.get("name"), str) for i in items):
+    """A list of maps that each have a distinct ``name`` (containers, ports, env), or of objects
+    with a distinct kind and name (manifests held in a ConfigMap): by that name."""
+    if not items or not all(isinstance(i, dict) for i in items):
         return None
-    names = {i["name"]: i for i in items}
+    if all(isinstance(i.get("name"), str) for i in items):
+        names = {f"name={i['name']}": i for i in items}
+    elif all(_object_name(i) for i in items):
+        names = {_object_name(i): i for i in items}
+    else:
+        return None
     return names if len(names) == len(items) else None
 
 
@@ -238,7 +251,7 @@ def object_changes(old: Any, new: Any, path: tuple = ()) -> list[Change]:
         out = []
         if old_named is not None and new_named is not None:
             for name in list(old_named) + [n for n in new_named if n not in old_named]:
-                part = f"[name={name}]"
+                part = f"[{name}]"
                 if name not in new_named:
                     out.append(Change("-", path + (part,), old_named[name], None))
                 elif name not in old_named:
@@ -246,7 +259,7 @@ def object_changes(old: Any, new: Any, path: tuple = ()) -> list[Change]:
                 else:
                     out.extend(object_changes(old_named[name], new_named[name], path + (part,)))
             if not out and list(old_named) != list(new_named):
-                out.append(Change("~", path, [i["name"] for i in old], [i["name"] for i in new]))
+                out.append(Change("~", path, list(old_named), list(new_named)))
             return out
         for i in range(max(len(old), len(new))):
             if i >= len(new):
@@ -260,6 +273,8 @@ def object_changes(old: Any, new: Any, path: tuple = ()) -> list[Change]:
         from .yamlio import embedded_yaml
         old_data, new_data = embedded_yaml(old), embedded_yaml(new)
         if old_data is not None and new_data is not None:
+            if len(old_data) == len(new_data) == 1:  # one document each: compare the documents
+                old_data, new_data = old_data[0], new_data[0]
             inner = object_changes(old_data, new_data, path + (EMBEDDED,))
             if inner:
                 return inner
@@ -276,7 +291,7 @@ def path_text(path: tuple) -> str:
             out += f"[{part}]"
         elif part == EMBEDDED:
             out += "|"
-        elif part.startswith("[name="):
+        elif part.startswith("["):
             out += part
         elif re.fullmatch(r"[A-Za-z0-9_-]+", part):
             out += f".{part}" if out and not out.endswith("|") else part
@@ -312,10 +327,23 @@ def diff_manifests(old: Manifest, new: Manifest, namespace: str = "istio-system"
         n = new_keyed.get(key)
         if n is None or (o.text is not None and o.text == n.text):
             continue
-        changes = object_changes(o.object, n.object)
+        changes = object_changes(_as_applied(o), _as_applied(n))
         if changes:
             changed.append((o, n, changes))
     return DiffResult(added, removed, changed, prune_list(removed), warnings)
+
+
+def _as_applied(e: Entry) -> Any:
+    """The object as the API server holds it: in the release namespace when it names none, and
+    without one when its kind is cluster-scoped (so writing either out is no change)."""
+    obj = e.object
+    if isinstance(obj, dict) and isinstance(obj.get("metadata"), dict):
+        meta = obj["metadata"]
+        if e.key.namespace and not meta.get("namespace"):
+            obj = {**obj, "metadata": {**meta, "namespace": e.key.namespace}}
+        elif not e.key.namespace and "namespace" in meta:
+            obj = {**obj, "metadata": {k: v for k, v in meta.items() if k != "namespace"}}
+    return obj
 
 
 def prune_list(removed: list[Entry]) -> list[PruneItem]:
@@ -360,8 +388,8 @@ def _left_behind(e: Entry) -> list[tuple[str, str]]:
         for value in e.object["data"].values():
             if not isinstance(value, str) or "kind:" not in value:
                 continue
-            data = embedded_yaml(value)
-            for obj in data if isinstance(data, list) else [data]:
+            docs = embedded_yaml(value) or []
+            for obj in [item for d in docs for item in (d if isinstance(d, list) else [d])]:
                 if isinstance(obj, dict) and obj.get("kind") and isinstance(obj.get("metadata"), dict) \
                         and obj["metadata"].get("name"):
                     kind, name = str(obj["kind"]), str(obj["metadata"]["name"])

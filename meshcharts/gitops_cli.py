@@ -33,6 +33,7 @@ def add_commands(command: Callable[..., argparse.ArgumentParser], value_flags: C
     diff.add_argument("--against", metavar="FILE|DIR|-", help="The old side: a manifest or output directory; the new "
                                                               "side is the render of the flags.")
     value_flags(diff)
+    diff.set_defaults(profile=None)  # to tell `--profile default` from no flag (then a tree's record counts)
     switch_flags(diff)
     add = diff.add_argument_group("the new side, when both sides are renders").add_argument
     add("--to-profile", metavar="NAME", help="Render the new side with this profile instead.")
@@ -70,11 +71,13 @@ def _read(source: str, label: str) -> Any:
 
 def _flags_given(args: argparse.Namespace) -> bool:
     return bool(args.values_files or args.set_values or args.set_string_values or args.set_file_values
-                or args.profile != "default" or args.chart)
+                or args.profile_given or args.chart)
 
 
 def diff(args: argparse.Namespace) -> int:
     from .cli import _error, _options
+    args.profile_given = args.profile is not None
+    args.profile = args.profile or "default"
     try:
         text, changed = _diff(args, _options(args))
     except MeshchartsError as e:

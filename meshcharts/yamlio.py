@@ -528,14 +528,12 @@ def to_yaml(value: Any, prepare: Any = None) -> str:
     return text[:-1] if text.endswith("\n") else text  # Helm trims exactly one newline
 
 
-def embedded_yaml(text: str) -> Any:
-    """``text`` read as YAML when it is a map, a list or several documents (YAML held in a
-    ConfigMap value: a mesh config, nested manifests), else None: a scalar, or not YAML at all."""
+def embedded_yaml(text: str) -> list | None:
+    """The documents of ``text`` when it is YAML holding maps or lists (YAML kept in a ConfigMap
+    value: a mesh config, nested manifests), else None: scalars only, or not YAML at all."""
     yaml = _yaml()
     try:
         docs = [d for d in yaml.load_all(text, Loader=yaml.PlainLoader) if d is not None]
     except (yaml.YAMLError, ValueError, TypeError, RecursionError):
         return None
-    if len(docs) == 1:
-        return docs[0] if isinstance(docs[0], (dict, list)) else None
-    return docs or None
+    return docs if docs and all(isinstance(d, (dict, list)) for d in docs) else None
