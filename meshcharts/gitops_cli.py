@@ -157,7 +157,7 @@ def check_dir(args: argparse.Namespace) -> int:
     status = 0
     for directory in dirs:
         try:
-            problems, result = check(directory)
+            problems, result = check(directory, with_diff=args.verbose)
         except MeshchartsError as e:
             _error(str(e))
             status = 2
@@ -167,7 +167,7 @@ def check_dir(args: argparse.Namespace) -> int:
             print(f"{directory}: stale, render it again (meshcharts render ... --output-dir {directory})")
             for problem in problems:
                 print(f"  {problem}")
-            if args.verbose:
+            if result is not None:
                 sys.stdout.write(format_diff(result))
         else:
             print(f"{directory}: up to date")

@@ -209,9 +209,10 @@ def write_mirror(manifest: Manifest, directory: str | Path, options: Any = None,
     return [p for p in written if p.name != RECORD], [root / rel for rel in remove]
 
 
-def check_dir(directory: str | Path) -> tuple[list[str], Any]:
+def check_dir(directory: str | Path, with_diff: bool = False) -> tuple[list[str], Any]:
     """Whether a committed output directory is what its recorded flags render now: a list of
-    problems (empty when fresh) and the diff of the objects."""
+    problems (empty when fresh) and, ``with_diff``, the diff of its objects against the render
+    (None when the tree is fresh or its files are not manifests any more)."""
     from .api import render_options
     from .diff import diff_manifests
     root = Path(directory)
@@ -234,6 +235,11 @@ def check_dir(directory: str | Path) -> tuple[list[str], Any]:
         elif path.read_text(encoding="utf-8") != text:
             problems.append(f"{rel}: differs from the render")
     problems += [f"{rel}: no longer rendered" for rel in remove]
+    if not (problems and with_diff):
+        return problems, None
     from .manifest import read_manifest
-    committed = read_manifest(root)
-    return problems, diff_manifests(committed, manifest, options.namespace, (str(directory), "render"))
+    try:
+        return problems, diff_manifests(read_manifest(root), manifest, options.namespace, (str(directory), "render"))
+    except MeshchartsError as e:  # a hand-edited file that is no manifest: the file list says enough
+        problems.append(f"(no object diff: {e})")
+        return problems, None
