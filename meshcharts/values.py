@@ -34,17 +34,17 @@ MAX_NESTED_NAME_LEVEL = 30
 
 
 STDIN = "-"  # ``-f -``: the values come from standard input
-_stdin_text: list[str] = []  # read once: the origin of a value is looked up in it again later
+_stdin_text: list = []  # (stream, text): read once, since a value's origin is looked up in it again later
 URL_SCHEMES = ("http://", "https://", "ftp://", "oci://", "s3://", "gs://", "file://")
 
 
 def values_text(path: str | Path) -> str:
     """The text of a ``-f`` source: a file, or standard input for ``-`` (read once per process)."""
     if str(path) == STDIN:
-        if not _stdin_text:
-            import sys
-            _stdin_text.append(sys.stdin.read())
-        return _stdin_text[0]
+        import sys
+        if not _stdin_text or _stdin_text[0] is not sys.stdin:
+            _stdin_text[:] = [sys.stdin, sys.stdin.read()]
+        return _stdin_text[1]
     return Path(path).read_text(encoding="utf-8-sig")
 
 
