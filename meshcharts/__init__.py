@@ -12,6 +12,12 @@ __all__ = ["render", "RenderOptions", "render_options", "effective_values", "Man
            "MeshchartsError"]
 
 
+# GitOps functions, each beside its command: diff, check-dir, export, values --show-origin, profiles diff.
+_GITOPS = {"compare": "diff", "read_manifest": "manifest", "check_dir": "mirror", "write_mirror": "mirror",
+           "export_chart": "export", "origins": "explain", "profile_diff": "explain"}
+__all__ += list(_GITOPS)
+
+
 def __getattr__(name: str) -> Any:  # imports on first use keep `meshcharts --help` fast
     if name in ("render", "RenderOptions", "render_options", "effective_values"):
         from . import api as module
@@ -19,6 +25,9 @@ def __getattr__(name: str) -> Any:  # imports on first use keep `meshcharts --he
     if name in ("Manifest", "Document"):
         from . import manifest
         return getattr(manifest, name)
+    if name in _GITOPS:
+        import importlib
+        return getattr(importlib.import_module(f"meshcharts.{_GITOPS[name]}"), name)
     if name == "MeshchartsError":
         from .errors import MeshchartsError
         return MeshchartsError

@@ -511,3 +511,26 @@ def format_diff(result: DiffResult, output: str = "text") -> str:
     if output == "text":
         return format_text(result)
     raise MeshchartsError(f"unknown output {output!r}; choose one of {', '.join(OUTPUTS)}", "--output")
+
+
+def compare(old: Any, new: Any, *, namespace: str = "istio-system") -> DiffResult:
+    """Diff two renders, each a :class:`~meshcharts.manifest.Manifest`, a
+    :class:`~meshcharts.api.RenderOptions` (rendered here), or a manifest file, an output
+    directory or ``"-"`` (read with :func:`~meshcharts.manifest.read_manifest`).
+
+        >>> from meshcharts import RenderOptions, compare
+        >>> result = compare("manifests/", RenderOptions(profile="demo"))
+        >>> [describe(p.key) for p in result.prune if p.dangers]
+    """
+    from .api import RenderOptions, render_options
+    from .manifest import read_manifest
+
+    def side(value: Any) -> Manifest:
+        if isinstance(value, Manifest):
+            return value
+        if isinstance(value, RenderOptions):
+            return render_options(value)
+        return read_manifest(value)
+    def label(value: Any, default: str) -> str:
+        return default if isinstance(value, (Manifest, RenderOptions)) else str(value)
+    return diff_manifests(side(old), side(new), namespace, (label(old, "old"), label(new, "new")))

@@ -288,3 +288,14 @@ def test_broken_manifest_names_file_and_document(tmp_path):
     result = run("diff", str(bad), str(bad))
     assert result.exit_code == 2
     assert result.stderr.startswith(f"Error: {bad}: document 2: not valid YAML")
+
+
+def test_python_api_compare_takes_renders_files_and_directories(tmp_path):
+    from meshcharts import RenderOptions, compare
+    out = tmp_path / "m"
+    assert run("render", "--output-dir", str(out), "-q").exit_code == 0
+    result = compare(out, RenderOptions(set_values=("pilot.enabled=false",)))
+    assert sorted(p.key.name for p in result.prune if p.dangers) == sorted(
+        f"{p}.networking.istio.io" for p in ("virtualservices", "destinationrules", "serviceentries", "gateways",
+                                             "envoyfilters"))
+    assert not compare(render(), out)
