@@ -64,13 +64,16 @@ def timed(cmd: list[str], runs: int, env: dict | None = None) -> float:
     return statistics.median(times)
 
 
-def interleaved(cmds: dict[str, list[str]], runs: int) -> dict[str, float]:
+def interleaved(cmds: dict[str, list[str]], runs: int, ok: tuple[int, ...] = (0,)) -> dict[str, float]:
+    """Median time of each command, run in turns; ``ok``: exit statuses that are not failures."""
     times: dict[str, list[float]] = {k: [] for k in cmds}
     for _ in range(runs):
         for name, cmd in cmds.items():
             t = time.perf_counter()
-            subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+            status = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode
             times[name].append(time.perf_counter() - t)
+            if status not in ok:
+                raise SystemExit(f"{' '.join(cmd)} exited with status {status}")
     return {k: statistics.median(v) for k, v in times.items()}
 
 
@@ -115,6 +118,15 @@ def main() -> int:
     row("process: render --profile demo", t["ours"], t.get("helm"), "<= 0.60")
     row("process: Python importing jinja2, yaml and jsonschema (none of which a cached render loads)", t["imports"],
         t.get("helm"), "(reference)")
+
+    # `meshcharts diff` renders both sides and compares them: at most twice one render's time.
+    diffs = interleaved({"render": cmds["ours"],
+                         "profiles": [PY, "-m", "meshcharts", "diff", "--profile", "default", "--to-profile", "demo"],
+                         "changed": [PY, "-m", "meshcharts", "diff", "--profile", "demo", "--to-set",
+                                     "pilot.replicaCount=2"]}, a.runs, ok=(0, 1))
+    for key, name in (("profiles", "default against demo"), ("changed", "demo against demo with a --set")):
+        rows.append((f"process: diff, {name} (ratio: to one render)", f"{diffs[key] * 1000:.1f} ms", "-",
+                     f"{diffs[key] / diffs['render']:.2f}", "<= 2.00"))
 
     profile_file = ref_chart / "values-istio-demo.yaml"
     ours_warm = float(subprocess.run([PY, "-c", OURS_IN_PROCESS, str(max(60, a.runs * 5)), "demo"], capture_output=True,

@@ -25,6 +25,9 @@ examples:
   meshcharts profiles                       # the named overlays
   meshcharts images --profile demo --format skopeo > images.yaml
   meshcharts render --profile demo --registry reg.local:5000/mirror --check-registry reg.local:5000/mirror
+  meshcharts render -f site.yaml --output-dir manifests/ --kustomize   # an exact mirror, with a record
+  meshcharts diff --against manifests/ -f site.yaml --set pilot.enabled=false   # review, prune list
+  meshcharts values -f site.yaml --user-only --show-origin --global-once
 
 Run `meshcharts COMMAND --help` for a command's flags."""
 
@@ -156,8 +159,9 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     profiles.add_argument("action", nargs="*", metavar="diff A B", help="Compare profiles A and B.")
     profiles.add_argument("--chart", metavar="NAME|DIR", help="Bundled chart name or chart directory. Default: istio.")
     command("charts", "List the bundled charts (selected by name with --chart NAME).")
-    from .gitops_cli import add_commands
-    add_commands(command, _value_flags, _switch_flags)
+    if only is None or only in ("diff", "check-dir", "export"):
+        from .gitops_cli import add_commands
+        add_commands(command, _value_flags, _switch_flags)
     return parser
 
 
