@@ -200,3 +200,37 @@ def test_export_keeps_comments_and_refuses_a_non_empty_destination(tmp_path):
     assert run("profiles", "--chart", str(dest)).stdout == run("profiles").stdout
     again = run("export", str(dest))
     assert again.exit_code == 1 and "destination exists and is not an empty directory" in again.stderr
+
+
+# --- the README shows real output -----------------------------------------------------------------
+
+def _readme_gitops() -> str:
+    text = (ROOT / "README.md").read_text()
+    return text[text.index("## GitOps"):text.index("## Python API")]
+
+
+def test_readme_prune_example_is_real_output():
+    from meshcharts.diff import diff_manifests, format_diff
+    outputs = "".join(format_diff(diff_manifests(render(), render(set_values=[f"{c}.enabled=false"])))
+                      for c in ("pilot", "galley", "security"))
+    section = _readme_gitops()
+    block = section[section.index("prune (objects"):]
+    block = block[:block.index("```")]
+    for line in block.strip("\n").splitlines():
+        assert line in outputs.splitlines(), line
+
+
+def test_readme_origin_example_is_real_output():
+    shown = run("values", "--profile", "demo", "--set", "pilot.replicaCount=3", "--show-origin").stdout
+    section = _readme_gitops()
+    for line in ("  replicaCount: 3  # --set pilot.replicaCount=3 (overrides 1 from values/pilot.yaml:4)",
+                 "  traceSampling: 100  # profiles/demo.yaml:17 (overrides 1 from values/pilot.yaml:14)"):
+        assert line in section and line in shown.splitlines()
+
+
+def test_readme_ignore_differences_match_the_application():
+    app = yaml.safe_load((ARGOCD / "application.yaml").read_text())
+    section = _readme_gitops()
+    snippet = section[section.index("  ignoreDifferences:"):]
+    snippet = snippet[:snippet.index("```")]
+    assert yaml.safe_load(snippet)["ignoreDifferences"] == app["spec"]["ignoreDifferences"]
