@@ -70,8 +70,11 @@ def _read(source: str, label: str) -> Any:
 
 
 def _flags_given(args: argparse.Namespace) -> bool:
+    """Whether any render flag was given (else an output directory's record supplies them)."""
     return bool(args.values_files or args.set_values or args.set_string_values or args.set_file_values
-                or args.profile_given or args.chart)
+                or args.profile_given or args.chart or args.name != "istio" or args.namespace != "istio-system"
+                or args.kube_version != "v1.36.0" or args.api_versions or args.no_hooks or args.skip_hooks
+                or args.skip_crds or args.include_crds)
 
 
 def diff(args: argparse.Namespace) -> int:

@@ -191,12 +191,23 @@ def plan(manifest: Manifest, directory: str | Path, options: Any = None,
         raise MeshchartsError(f"{len(in_the_way)} file(s) that meshcharts did not write stand where the render "
                               "writes; move or delete them (meshcharts never overwrites your files)", str(directory),
                               [f"  {root / rel}" for rel in in_the_way])
-    record_out: dict[str, Any] = {"files": sorted(wanted)}
+    remove = sorted(rel for rel in ours - set(wanted) if (root / rel).is_file())
+    show_only = tuple(getattr(options, "show_only", ()) or ())
+    if show_only:  # a partial render replaces the templates it shows and leaves the others alone
+        remove = [rel for rel in remove if _shown(rel, show_only)]
+    kept = sorted(rel for rel in ours - set(wanted) - set(remove) if (root / rel).is_file())
+    record_out: dict[str, Any] = {"files": sorted([*wanted, *kept])}
     if options is not None:
         record_out["provenance"] = provenance(options, root)
     extra[RECORD] = json.dumps(record_out, indent=2, sort_keys=True) + "\n"
-    remove = sorted(rel for rel in ours - set(wanted) if (root / rel).is_file())
     return extra, remove
+
+
+def _shown(rel: str, patterns: tuple[str, ...]) -> bool:
+    """Whether ``--show-only`` patterns select the template whose file is ``rel`` (as
+    :func:`~meshcharts.manifest.show_only` matches them)."""
+    from .golang import glob_match
+    return any(glob_match(p, rel) or glob_match(p, rel.split("/", 1)[-1]) for p in patterns)
 
 
 def write_mirror(manifest: Manifest, directory: str | Path, options: Any = None,

@@ -149,3 +149,18 @@ def test_check_dir_reports_a_hand_edit_and_a_deleted_file(tmp_path):
 def test_check_dir_without_a_record_is_an_error(tmp_path):
     result = run("check-dir", str(tmp_path))
     assert result.exit_code == 2 and "no .meshcharts.index record" in result.stderr
+
+
+def test_show_only_replaces_the_templates_it_shows_and_keeps_the_rest(tmp_path):
+    out = tmp_path / "m"
+    assert run("render", "--profile", "demo", "--output-dir", str(out), "-q").exit_code == 0
+    everything = files(out)
+    result = run("render", "--profile", "demo", "--set", "pilot.replicaCount=2", "--show-only",
+                 "charts/pilot/templates/*", "--output-dir", str(out))
+    assert result.exit_code == 0
+    assert files(out) == everything
+    assert "replicas: 2" in (out / "istio/charts/pilot/templates/deployment.yaml").read_text()
+    assert sorted(json.loads((out / RECORD).read_text())["files"]) == sorted(everything - {RECORD})
+    # a full render after it still owns (and so may remove) every file
+    assert run("render", "--output-dir", str(out), "-q").exit_code == 0
+    assert files(out) == {RECORD, *render().by_source()}
