@@ -14,7 +14,7 @@ from pathlib import Path
 
 from .bundle import ChartSource, resolve
 from .loader import Chart, load_chart
-from .errors import ChartError
+from .errors import ChartError, MeshchartsError
 from .manifest import Manifest, build_manifest, check_yaml, show_only
 from .origin import Origins
 from .values import Values, copy_values, enabled_tree
@@ -197,7 +197,12 @@ def render_options(options: RenderOptions) -> Manifest:
     check_release(options.name, options.namespace)
     tree, values, origins, user_inert = _load_values(options)
     warnings = check_values(options, tree, values, origins)
-    rendered = render_templates(options, tree, values)
+    try:
+        rendered = render_templates(options, tree, values)
+    except MeshchartsError as e:
+        from .export import explain_copy
+        explain_copy(e, chart_source(options))
+        raise
     from .cache import DiskCache
     DiskCache.save_all()
     manifest = build_manifest(rendered)

@@ -99,8 +99,8 @@ def _diff(args: argparse.Namespace, options: Any) -> tuple[str, bool]:
         sides.insert(0, args.against)
     if len(sides) > 2:
         raise MeshchartsError("give at most two sides (OLD NEW, or --against OLD)", "diff")
-    if sides.count("-") > 1:
-        raise MeshchartsError("only one side can be read from standard input", "diff")
+    if sides.count("-") + ("-" in options.values_files or "-" in args.to_values) > 1:
+        raise MeshchartsError("only one side or values file can be read from standard input", "diff")
     if len(sides) == 2:
         if to_render:
             raise MeshchartsError("the --to-* flags describe a rendered new side; both sides are files here", "diff")

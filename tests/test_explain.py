@@ -125,3 +125,19 @@ def _flat(values, prefix=""):
         else:
             out[path] = v
     return out
+
+
+def test_origins_in_a_chart_directory(make_chart):
+    chart = make_chart({
+        "values.yaml": "kid:\n  size: 2\nglobal:\n  hub: parent.io\n",
+        "templates/a.yaml": "kind: A\n",
+        "charts/kid/values.yaml": "size: 1\ncolour: blue\n",
+        "charts/kid/templates/k.yaml": "kind: K\n",
+    })
+    found = {e["path"]: e for e in origins(RenderOptions(chart=str(chart), set_values=("kid.colour=red",)))}
+    name = chart.name
+    assert found["kid.size"]["source"] == f"{name}/values.yaml:2"
+    assert found["kid.size"]["overrode"] == [{"source": f"{name}/charts/kid/values.yaml:1", "value": 1}]
+    assert found["kid.colour"]["source"] == "--set kid.colour=red"
+    assert found["kid.colour"]["overrode"] == [{"source": f"{name}/charts/kid/values.yaml:2", "value": "blue"}]
+    assert found["kid.global.hub"]["source"] == f"{name}/values.yaml:4"

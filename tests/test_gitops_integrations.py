@@ -175,6 +175,8 @@ def test_a_plain_copy_of_the_bundled_chart_has_no_values(tmp_path):
     shutil.copytree(bundled("istio").directory, copy)
     result = run("render", "--chart", str(copy))
     assert result.exit_code == 1  # its defaults live outside the chart folder: what export adds
+    assert result.stderr.startswith("Error: istio/templates/crds.yaml:15: nil pointer evaluating interface {}.crds\n")
+    assert "`meshcharts export DIR` writes a copy that renders" in result.stderr
 
 
 @pytest.mark.parametrize("profile", ["default", "demo", "auth", "demo-auth", "multicluster"])
