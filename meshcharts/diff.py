@@ -193,7 +193,7 @@ def _identify(entries: list[Entry], cluster: set[tuple[str, str]], namespace: st
     for e in entries:
         group = _group(e.api_version)
         kube = is_kubernetes_group(group)
-        scoped = not (e.key.kind in CLUSTER_KINDS if kube else (group, e.key.kind) in cluster)
+        scoped = not ((kube and e.key.kind in CLUSTER_KINDS) or (group, e.key.kind) in cluster)
         e.key = ObjectKey("" if kube else group, e.key.kind, (e.key.namespace or namespace) if scoped else "",
                           e.key.name)
 
