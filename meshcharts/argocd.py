@@ -24,7 +24,7 @@ from .errors import MeshchartsError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any, Mapping
+    from typing import Mapping
 
 ARRAYS = {"values-files": "-f", "set": "--set", "set-string": "--set-string", "skip-hooks": "--skip-hook"}
 STRINGS = {"profile": "--profile", "release-name": "--name", "chart": "--chart"}
