@@ -13,7 +13,7 @@ from collections import namedtuple
 from pathlib import Path
 
 from .chart import Chart, enabled_tree, load_chart
-from .errors import ChartError, TemplateError
+from .errors import ChartError, MeshchartsError, TemplateError
 from .manifest import Manifest, build_manifest, check_yaml, show_only
 from .origin import Origins
 from .values import Values, copy_values
@@ -48,7 +48,7 @@ NAMESPACE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
 
 _OPTION_FIELDS = {  # name: default
-    "chart": None,                  # None: the bundled mesh chart
+    "chart": None,                  # None: the bundled mesh chart; a bundled chart's name, or a directory
     "profile": "default",
     "values_files": (),
     "set_values": (),
@@ -96,12 +96,13 @@ def value_origins(options: RenderOptions) -> Origins:
     """The user's value sources in order: the profile, then ``-f`` files, then the ``--set`` family."""
     files: list[tuple[str | Path, str]] = []
     if options.profile != "default":
-        from .bundle import profile_path
-        if options.chart is None:
+        from .bundle import chart_dir, profile_path
+        directory = chart_dir(options.chart)
+        if directory is None:
             path = profile_path(options.profile)
             files.append((path, f"profiles/{options.profile}.yaml"))
         else:
-            path = profile_path(options.profile, Path(options.chart) / "profiles")
+            path = profile_path(options.profile, Path(directory) / "profiles")
             files.append((path, str(path)))
     profiles = len(files)
     files += [(f, str(f)) for f in options.values_files]
@@ -123,7 +124,7 @@ def check_values(options: RenderOptions, tree: Chart, values: Values, origins: O
     naming each violation, returns a warning for each user key the schema does not know.
     The bundled chart's defaults and profiles are tested against its schema, so without ``-f``
     or ``--set`` input there is nothing to check (and jsonschema is never imported)."""
-    if options.chart is None and not options.values_files and not options.sets():
+    if _bundled_mesh(options) and not options.values_files and not options.sets():
         return []
     from .schema import check, has_schema
     return check(tree, values, origins) if has_schema(tree) else []
@@ -131,7 +132,14 @@ def check_values(options: RenderOptions, tree: Chart, values: Values, origins: O
 
 def chart_of(options: RenderOptions) -> Chart:
     """The whole chart (every child, enabled or not)."""
-    return _load(str(Path(options.chart).resolve()) if options.chart is not None else None)
+    from .bundle import chart_dir
+    return _load(chart_dir(options.chart))
+
+
+def _bundled_mesh(options: RenderOptions) -> bool:
+    """Whether ``options`` render the bundled mesh install (whose output is tested)."""
+    from .bundle import chart_dir
+    return chart_dir(options.chart) is None
 
 
 def load(options: RenderOptions) -> tuple[Chart, Values]:
@@ -197,13 +205,16 @@ def render_options(options: RenderOptions) -> Manifest:
     check_release(options.name, options.namespace)
     tree, values, origins, user_inert = _load_values(options)
     warnings = check_values(options, tree, values, origins)
-    rendered = render_templates(options, tree, values)
+    try:
+        rendered = render_templates(options, tree, values)
+    except TemplateError as e:
+        raise _rejected_value(e, origins) from None
     from .cache import DiskCache
     DiskCache.save_all()
     manifest = build_manifest(rendered)
     # As Helm does. The bundled chart's templates are tested to print valid YAML, so there only a
     # user value a template prints unquoted can break a document; any other chart may break it itself.
-    if options.chart is not None or not user_inert:
+    if not _bundled_mesh(options) or not user_inert:
         check_yaml(manifest)
     if options.show_only:
         manifest = show_only(manifest, options.show_only)
@@ -212,6 +223,17 @@ def render_options(options: RenderOptions) -> Manifest:
         manifest = registry.apply(manifest, values, options.registry, options.check_registry)
     manifest.warnings = warnings
     return manifest
+
+
+def _rejected_value(error: TemplateError, origins: Origins) -> MeshchartsError:
+    """A chart's ``failValue`` check reported where the user set the value (``file:line:column``
+    or the ``--set`` argument) and by its key path; any other template error as it is."""
+    path = getattr(error, "values_path", None)
+    if path is None:
+        return error
+    from .errors import ValuesError
+    from .origin import dotted
+    return ValuesError(f"{dotted(path)}: {error.message}", origins.where(path) or error.where)
 
 
 def render(profile: str = "default", *, values_files: Iterable[str | Path] = (), set_values: Iterable[str] = (),

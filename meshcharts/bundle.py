@@ -14,6 +14,37 @@ from .values import Values, merge_maps, read_values_file
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 CHART_DIR = PACKAGE_DIR / "chart"
+BUNDLED_CHARTS_DIR = PACKAGE_DIR / "charts"   # more bundled charts, each selected by its folder's name
+DEFAULT_CHART = "istio"                       # the mesh install: what `--chart` defaults to
+
+
+def chart_names() -> list[str]:
+    """The bundled charts' names: the mesh install first, then the folders of ``charts/``."""
+    found = BUNDLED_CHARTS_DIR.glob("*/Chart.yaml") if BUNDLED_CHARTS_DIR.is_dir() else ()
+    return [DEFAULT_CHART, *sorted(p.parent.name for p in found if p.parent.name != DEFAULT_CHART)]
+
+
+def bundled_charts() -> dict[str, str]:
+    """Each bundled chart's name and its Chart.yaml description (what ``meshcharts charts`` lists)."""
+    from .values import read_values_file
+    out = {}
+    for name in chart_names():
+        directory = CHART_DIR if name == DEFAULT_CHART else BUNDLED_CHARTS_DIR / name
+        out[name] = str(read_values_file(directory / "Chart.yaml", f"{name}/Chart.yaml").get("description") or "")
+    return out
+
+
+@functools.lru_cache(maxsize=64)
+def chart_dir(chart: str | None) -> str | None:
+    """What ``--chart`` names: None for the bundled mesh install (no flag, or its name), a bundled
+    chart's folder for another bundled name, otherwise the directory given. A name is a bundled
+    chart's only when it holds no path separator (``./mesh-app`` is always a directory)."""
+    if chart is None or chart == DEFAULT_CHART:
+        return None
+    text = str(chart)
+    if "/" not in text and "\\" not in text and (BUNDLED_CHARTS_DIR / text / "Chart.yaml").is_file():
+        return str(BUNDLED_CHARTS_DIR / text)
+    return str(Path(text).resolve())
 
 
 def _data_dir(name: str) -> Path:

@@ -23,6 +23,8 @@ examples:
   meshcharts values --profile auth          # the merged values templates see
   meshcharts lint -f site.yaml              # every problem with these values, located
   meshcharts profiles                       # the named overlays
+  meshcharts charts                         # the bundled charts
+  meshcharts render --chart mesh-app -f services.yaml --namespace default
   meshcharts images --profile demo --format skopeo > images.yaml
   meshcharts render --profile demo --registry reg.local:5000/mirror --check-registry reg.local:5000/mirror
 
@@ -38,7 +40,8 @@ class _Formatter(argparse.RawDescriptionHelpFormatter):
 
 def _value_flags(parser: argparse.ArgumentParser) -> None:
     add = parser.add_argument_group("values and release").add_argument
-    add("--chart", metavar="DIR", help="Chart directory to render. Default: the bundled Istio 1.0.6 mesh chart.")
+    add("--chart", metavar="NAME|DIR", help="A bundled chart by name (see `meshcharts charts`) or a chart directory. "
+                                            "Default: istio, the bundled Istio 1.0.6 mesh install.")
     add("--profile", default="default", help="Named overlay applied below the -f files (see `meshcharts profiles`). "
                                              "Default: default.")
     add("-f", "--values", dest="values_files", action="append", default=[], metavar="FILE",
@@ -123,6 +126,8 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
                          "value from -f/--set that no template reads (each with its file:line or --set argument),\n"
                          "plus any render error. Exit status 1 if anything is found."))
     command("profiles", "List the bundled profiles (named values overlays) with what each is for.")
+    command("charts", "List the bundled charts, selected by name with --chart.",
+            "examples:\n  meshcharts charts\n  meshcharts render --chart mesh-app -f services.yaml")
     return parser
 
 
@@ -197,7 +202,17 @@ def _profiles(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"render": _render, "images": _images, "values": _values, "lint": _lint, "profiles": _profiles}
+def _charts(args: argparse.Namespace) -> int:
+    from .bundle import bundled_charts
+    charts = bundled_charts()
+    width = max(len(name) for name in charts)
+    for name, description in charts.items():
+        print(f"{name.ljust(width)}  {description}")
+    return 0
+
+
+COMMANDS = {"render": _render, "images": _images, "values": _values, "lint": _lint, "profiles": _profiles,
+            "charts": _charts}
 
 
 def main(argv: Sequence[str] | None = None) -> None:
