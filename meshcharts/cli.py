@@ -23,8 +23,6 @@ examples:
   meshcharts values --profile auth          # the merged values templates see
   meshcharts lint -f site.yaml              # every problem with these values, located
   meshcharts profiles                       # the named overlays
-  meshcharts charts                         # the bundled charts
-  meshcharts render --chart mesh-app -f services.yaml --namespace default
   meshcharts images --profile demo --format skopeo > images.yaml
   meshcharts render --profile demo --registry reg.local:5000/mirror --check-registry reg.local:5000/mirror
 
@@ -40,8 +38,8 @@ class _Formatter(argparse.RawDescriptionHelpFormatter):
 
 def _value_flags(parser: argparse.ArgumentParser) -> None:
     add = parser.add_argument_group("values and release").add_argument
-    add("--chart", metavar="NAME|DIR", help="A bundled chart by name (see `meshcharts charts`) or a chart directory. "
-                                            "Default: istio, the bundled Istio 1.0.6 mesh install.")
+    add("--chart", metavar="NAME|DIR", help="Bundled chart to render (see `meshcharts charts`) or a chart directory "
+        "(write ./NAME for a directory named like a bundled chart). Default: istio, the Istio 1.0.6 mesh.")
     add("--profile", default="default", help="Named overlay applied below the -f files (see `meshcharts profiles`). "
                                              "Default: default.")
     add("-f", "--values", dest="values_files", action="append", default=[], metavar="FILE",
@@ -125,9 +123,9 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
                          "Reports every schema violation, every key the chart's schema does not know, and every\n"
                          "value from -f/--set that no template reads (each with its file:line or --set argument),\n"
                          "plus any render error. Exit status 1 if anything is found."))
-    command("profiles", "List the bundled profiles (named values overlays) with what each is for.")
-    command("charts", "List the bundled charts, selected by name with --chart.",
-            "examples:\n  meshcharts charts\n  meshcharts render --chart mesh-app -f services.yaml")
+    profiles = command("profiles", "List a chart's profiles (named values overlays) with what each is for.")
+    profiles.add_argument("--chart", metavar="NAME|DIR", help="Bundled chart name or chart directory. Default: istio.")
+    command("charts", "List the bundled charts (selected by name with --chart NAME).")
     return parser
 
 
@@ -194,20 +192,25 @@ def _lint(args: argparse.Namespace) -> int:
 
 
 def _profiles(args: argparse.Namespace) -> int:
-    from .bundle import profile_description, profile_names
-    names = profile_names()
+    from .bundle import resolve
+    source = resolve(args.chart)
+    names = source.profile_names()
     width = max(len(n) for n in names)
     for name in names:
-        print(f"{name.ljust(width)}  {profile_description(name)}")
+        print(f"{name.ljust(width)}  {source.profile_description(name)}")
     return 0
 
 
 def _charts(args: argparse.Namespace) -> int:
-    from .bundle import bundled_charts
-    charts = bundled_charts()
-    width = max(len(name) for name in charts)
-    for name, description in charts.items():
-        print(f"{name.ljust(width)}  {description}")
+    from .bundle import bundled, bundled_names
+    from .yamlio import load_data
+    names = bundled_names()
+    width = max(len(n) for n in names)
+    for name in names:
+        source = bundled(name)
+        meta = load_data((source.directory / "Chart.yaml").read_text(encoding="utf-8"), f"{name}/Chart.yaml")
+        default = " (default)" if name == names[0] else ""
+        print(f"{name.ljust(width)}  {meta.get('version', '')}  {meta.get('description', '')}{default}")
     return 0
 
 
