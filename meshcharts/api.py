@@ -196,7 +196,7 @@ def render_options(options: RenderOptions) -> Manifest:
     try:
         rendered = render_templates(options, tree, values)
     except TemplateError as e:
-        raise _rejected_value(e, origins) from None
+        raise rejected_value(e, origins) from None
     from .cache import DiskCache
     DiskCache.save_all()
     manifest = build_manifest(rendered)
@@ -213,7 +213,7 @@ def render_options(options: RenderOptions) -> Manifest:
     return manifest
 
 
-def _rejected_value(error: TemplateError, origins: Origins) -> MeshchartsError:
+def rejected_value(error: MeshchartsError, origins: Origins) -> MeshchartsError:
     """A chart's ``failValue`` check reported where the user set the value (``file:line:column``
     or the ``--set`` argument) and by its key path; any other template error as it is."""
     path = getattr(error, "values_path", None)
