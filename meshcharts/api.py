@@ -221,7 +221,9 @@ def rejected_value(error: MeshchartsError, origins: Origins) -> MeshchartsError:
         return error
     from .errors import ValuesError
     from .origin import dotted
-    return ValuesError(f"{dotted(path)}: {error.message}", origins.where(path) or error.where)
+    # A check may name a key the user left out (a route without `to`): point at the nearest one set.
+    where = next((w for w in (origins.where(path[:n]) for n in range(len(path), 0, -1)) if w), None)
+    return ValuesError(f"{dotted(path)}: {error.message}", where or error.where)
 
 
 def render(profile: str = "default", *, values_files: Iterable[str | Path] = (), set_values: Iterable[str] = (),

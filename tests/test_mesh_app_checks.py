@@ -364,3 +364,46 @@ def test_lint_finds_unknown_keys(tmp_path):
     result = invoke(["lint", "--chart", "mesh-app", "-f", str(path)])
     assert result.exit_code == 1
     assert f"{path}:4:5: services.reviews.rotues: unknown key (did you mean routes?)" in result.stderr
+
+
+# --- shapes that cannot make a route ---------------------------------------------------------------
+
+def test_a_missing_key_is_reported_at_the_nearest_key_set(tmp_path):
+    message, file = error_of(tmp_path, """
+        gateways:
+          web: {hosts: ["*"]}
+        ingress:
+          site:
+            gateways: [web]
+            routes:
+              - match: {uri: /x}
+    """)
+    assert message == (f"{file}:7:9: ingress.site.routes[0].to: this route needs `to`: the service (or host) it "
+                       f"sends traffic to")
+
+
+def test_an_empty_to(tmp_path):
+    message, file = error_of(tmp_path, reviews("- to: []"))
+    assert message == f"{file}:5:9: services.reviews.routes[0].to: `to` is empty: name at least one destination"
+
+
+def test_an_ingress_entry_named_like_a_service(tmp_path):
+    message, file = error_of(tmp_path, """
+        gateways:
+          web: {hosts: ["*"]}
+        services:
+          reviews: {}
+        ingress:
+          reviews:
+            gateways: [web]
+            routes: [{to: reviews}]
+    """)
+    assert message.startswith(f"{file}:6:3: ingress.reviews: service \"reviews\" has a VirtualService of that name")
+
+
+def test_a_redirect_route_sends_no_traffic_on(tmp_path):
+    message, file = error_of(tmp_path, reviews("""
+        - redirect: {uri: /new}
+          to: v1
+    """))
+    assert message.startswith(f"{file}:5:9: services.reviews.routes[0].redirect: a redirect sends no traffic on")
