@@ -435,6 +435,11 @@ def mesh_values(draw) -> dict:
                                     "outlierDetection": {"interval": draw(durations), "maxEjectionPercent": draw(percents)}}
         if draw(st.booleans()):
             svc["port"] = draw(st.integers(min_value=1, max_value=65535))
+        if draw(st.booleans()):
+            svc["gateways"] = draw(st.lists(st.sampled_from(known), min_size=1, max_size=len(known), unique=True))
+        if draw(st.booleans()):
+            svc["tcp"] = [{"match": {"port": draw(st.integers(min_value=1, max_value=65535))},
+                           "to": draw(route(names, known))["to"]}]
         services[name] = svc
     return {"gateways": {g: {"hosts": [f"{g}.example.com"]} for g in gateway_names}, "services": services}
 
@@ -448,6 +453,17 @@ def check_duration(value: str) -> None:
     assert ns >= 10**6 and ns % 10**6 == 0, value
 
 
+def hosts_match(a: str, b: str) -> bool:
+    """Pilot 1.0's Hostname.Matches: equal, or one a wildcard whose suffix ends the other."""
+    if a[:1] != "*" and b[:1] != "*":
+        return a == b
+    if a[:1] == "*" and b[:1] == "*":
+        short, long = sorted((a[1:], b[1:]), key=len)
+        return long.endswith(short)
+    wild, plain = (a, b) if a[:1] == "*" else (b, a)
+    return plain.endswith(wild[1:])
+
+
 def check_istio_1_0(docs: list[dict]) -> None:
     """The rules pilot 1.0 applies to these objects, and that every subset routed to exists."""
     subsets = {d["spec"]["host"]: {s["name"] for s in d["spec"].get("subsets", [])}
@@ -457,12 +473,20 @@ def check_istio_1_0(docs: list[dict]) -> None:
         if doc["kind"] != "VirtualService":
             continue
         vs = doc["spec"]
-        assert vs["hosts"] and vs["http"]
+        assert vs["hosts"] and (vs.get("http") or vs.get("tcp"))
+        for i, a in enumerate(vs["hosts"]):
+            assert not any(hosts_match(a, b) for b in vs["hosts"][i + 1:])
+        for r in vs.get("tcp", []):
+            route = r["route"]
+            assert len(route) == 1 or sum(d["weight"] for d in route) == 100
+            for d in route:
+                if "subset" in d["destination"]:
+                    assert d["destination"]["subset"] in subsets[d["destination"]["host"]]
         for host in vs["hosts"]:
             assert host != "*" and all(HOST_LABEL.match(part) for part in host.split(".")), host
         for g in vs.get("gateways", []):
             assert g in gateways
-        for r in vs["http"]:
+        for r in vs.get("http", []):
             route = r.get("route", [])
             assert route or r.get("redirect")
             if len(route) > 1:
@@ -500,3 +524,52 @@ def test_random_valid_values_render_objects_istio_1_0_accepts(tmp_path, values):
     docs = [d.object for d in manifest.documents]
     assert {d["metadata"]["name"] for d in docs if d["kind"] == "VirtualService"} == set(values["services"])
     check_istio_1_0(docs)
+
+
+# --- TCP, per-service switches, mesh-wide policy (added shapes) ----------------------------------
+
+def test_tcp_routes_and_per_service_switches(tmp_path):
+    found = objects(tmp_path, """
+        services:
+          tcp-echo:
+            versions: [v1, v2]
+            port: 9000
+            destinationRule: false
+            tcp:
+              - match: {port: 31400}
+                to: {v1: 80, v2: 20}
+          mesh-mtls:
+            host: "*.local"
+            namespace: istio-system
+            virtualService: false
+            trafficPolicy: {tls: ISTIO_MUTUAL}
+    """)
+    assert sorted(found) == [("DestinationRule", "mesh-mtls"), ("VirtualService", "tcp-echo")]
+    assert spec(found, "VirtualService", "tcp-echo") == {"hosts": ["tcp-echo"], "tcp": [{
+        "match": [{"port": 31400}],
+        "route": [{"destination": {"host": "tcp-echo", "subset": "v1", "port": {"number": 9000}}, "weight": 80},
+                  {"destination": {"host": "tcp-echo", "subset": "v2", "port": {"number": 9000}}, "weight": 20}]}]}
+    assert found[("DestinationRule", "mesh-mtls")]["metadata"]["namespace"] == "istio-system"
+
+
+def test_a_weight_the_user_gives_is_written_even_alone(tmp_path):
+    found = objects(tmp_path, """
+        services:
+          httpbin:
+            versions: [v1, v2]
+            routes:
+              - to: {v1: 100}
+                mirror: v2
+    """)
+    assert spec(found, "VirtualService", "httpbin")["http"] == [{
+        "route": [{"destination": {"host": "httpbin", "subset": "v1"}, "weight": 100}],
+        "mirror": {"host": "httpbin", "subset": "v2"}}]
+
+
+def test_mesh_wide_authentication_policy(tmp_path):
+    found = objects(tmp_path, """
+        authentication:
+          default: {mesh: true, mtls: STRICT}
+    """)
+    policy = found[("MeshPolicy", "default")]
+    assert policy["spec"] == {"peers": [{"mtls": {}}]} and "namespace" not in policy["metadata"]

@@ -407,3 +407,39 @@ def test_a_redirect_route_sends_no_traffic_on(tmp_path):
           to: v1
     """))
     assert message.startswith(f"{file}:5:9: services.reviews.routes[0].redirect: a redirect sends no traffic on")
+
+
+@pytest.mark.parametrize("hosts, shown", [
+    ('[a.example.com, "*.example.com"]', '"a.example.com" and "*.example.com"'),
+    ('["*.example.com", "*.com"]', '"*.example.com" and "*.com"'),
+    ('["*-api.example.com", x-api.example.com]', '"*-api.example.com" and "x-api.example.com"'),
+    ('[a.example.com, a.example.com]', '"a.example.com" and "a.example.com"'),
+])
+def test_overlapping_hosts_of_one_virtual_service(tmp_path, hosts, shown):
+    message, file = error_of(tmp_path, f"""
+        services:
+          reviews:
+            hosts: {hosts}
+    """)
+    assert f"services.reviews.hosts[1]: hosts {shown} overlap, which Istio refuses" in message
+    assert message.startswith(f"{file}:3:")
+
+
+def test_a_service_host_under_a_wildcard_of_its_own_hosts(tmp_path):
+    message, file = error_of(tmp_path, """
+        gateways:
+          g: {hosts: ["*"]}
+        services:
+          tcp-echo:
+            gateways: [g]
+            hosts: ["*"]
+    """)
+    assert message.startswith(f"{file}:6:13: services.tcp-echo.hosts[0]: hosts \"tcp-echo\" and \"*\" overlap")
+
+
+def test_mesh_policy_is_named_default(tmp_path):
+    message, file = error_of(tmp_path, """
+        authentication:
+          strict: {mesh: true, mtls: STRICT, targets: [reviews]}
+    """)
+    assert message.startswith(f"{file}:2:12: authentication.strict.mesh: a mesh-wide policy is named \"default\"")
