@@ -573,3 +573,53 @@ def test_mesh_wide_authentication_policy(tmp_path):
     """)
     policy = found[("MeshPolicy", "default")]
     assert policy["spec"] == {"peers": [{"mtls": {}}]} and "namespace" not in policy["metadata"]
+
+
+def test_metrics_share_a_handler_and_a_rule(tmp_path):
+    found = objects(tmp_path, """
+        policy:
+          metrics:
+            mongoreceivedbytes:
+              value: connection.received.bytes | 0
+              dimensions: {source: source.workload.name | "unknown"}
+              prometheus: {handler: mongohandler, name: mongo_received_bytes}
+              rule: {name: mongoprom, match: context.protocol == "tcp"}
+            mongosentbytes:
+              value: connection.sent.bytes | 0
+              dimensions: {source: source.workload.name | "unknown"}
+              prometheus: {handler: mongohandler, name: mongo_sent_bytes}
+              rule: {name: mongoprom, match: context.protocol == "tcp"}
+    """)
+    assert [m["name"] for m in spec(found, "prometheus", "mongohandler")["metrics"]] == [
+        "mongo_received_bytes", "mongo_sent_bytes"]
+    assert spec(found, "rule", "mongoprom") == {"match": 'context.protocol == "tcp"', "actions": [
+        {"handler": "mongohandler.prometheus", "instances": ["mongoreceivedbytes.metric", "mongosentbytes.metric"]}]}
+    assert len([k for k in found if k[0] == "prometheus"]) == 1
+
+
+def test_deny_rules_share_a_handler_and_an_instance(tmp_path):
+    found = objects(tmp_path, """
+        policy:
+          deny:
+            denyingress:
+              handler: handler
+              instance: denyrequest
+              match: source.labels["istio"] == "ingressgateway"
+            denyjohn:
+              handler: handler
+              instance: denyrequest
+              match: request.headers["x-user"] == "john"
+    """)
+    assert sorted(found) == [("checknothing", "denyrequest"), ("denier", "handler"), ("rule", "denyingress"),
+                             ("rule", "denyjohn")]
+
+
+def test_a_subset_with_empty_labels_has_none(tmp_path):
+    found = objects(tmp_path, """
+        services:
+          egressgateway-for-cnn:
+            host: istio-egressgateway.istio-system.svc.cluster.local
+            virtualService: false
+            versions: [{name: cnn, labels: {}}]
+    """)
+    assert spec(found, "DestinationRule", "egressgateway-for-cnn")["subsets"] == [{"name": "cnn"}]

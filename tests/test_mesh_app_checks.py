@@ -443,3 +443,34 @@ def test_mesh_policy_is_named_default(tmp_path):
           strict: {mesh: true, mtls: STRICT, targets: [reviews]}
     """)
     assert message.startswith(f"{file}:2:12: authentication.strict.mesh: a mesh-wide policy is named \"default\"")
+
+
+def test_a_shared_handler_with_different_settings(tmp_path):
+    message, file = error_of(tmp_path, """
+        policy:
+          deny:
+            a: {handler: handler, instance: denyrequest, message: nope}
+            b: {handler: handler, instance: denyrequest, message: never}
+    """)
+    assert message == (f"{file}:4:5: policy.deny.b: denier \"handler\" in namespace default is written twice with "
+                       f"different settings: give one of them another name")
+
+
+def test_metrics_sharing_a_rule_agree_on_its_match(tmp_path):
+    message, file = error_of(tmp_path, """
+        policy:
+          metrics:
+            a: {rule: {name: shared, match: "true"}}
+            b: {rule: {name: shared, match: "false"}}
+    """)
+    assert message.startswith(f"{file}:4:30: policy.metrics.b.rule.match: metrics \"a\" and \"b\" share rule \"shared\"")
+
+
+def test_an_egress_entry_named_like_a_service(tmp_path):
+    message, file = error_of(tmp_path, """
+        services:
+          books: {versions: [v1]}
+        egress:
+          books: {hosts: [books.example.com], tls: SIMPLE}
+    """)
+    assert message.startswith(f"{file}:4:39: egress.books.tls: service \"books\" may write a DestinationRule")
