@@ -623,3 +623,33 @@ def test_a_subset_with_empty_labels_has_none(tmp_path):
             versions: [{name: cnn, labels: {}}]
     """)
     assert spec(found, "DestinationRule", "egressgateway-for-cnn")["subsets"] == [{"name": "cnn"}]
+
+
+# One mistake planted in random valid values: the render stops with a values error located in the
+# file, never a template error or a crash.
+MISTAKES = {
+    "weights": lambda svc: svc.update(routes=[{"to": {svc["versions"][0]: 60}}]),
+    "version": lambda svc: svc.update(routes=[{"to": "undeclared-version"}]),
+    "mirror": lambda svc: svc.update(routes=[{"mirror": "undeclared-version"}]),
+    "percent": lambda svc: svc.update(routes=[{"fault": {"delay": "1s", "percent": 101}}]),
+    "status": lambda svc: svc.update(routes=[{"fault": {"abort": 601}}]),
+    "duration": lambda svc: svc.update(routes=[{"timeout": "1.5ms"}]),
+    "host": lambda svc: svc.update(host="not_a_host"),
+    "gateway": lambda svc: svc.update(gateways=["nowhere"]),
+}
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                  HealthCheck.too_slow])
+@given(values=mesh_values(), mistake=st.sampled_from(sorted(MISTAKES)), data=st.data())
+def test_one_planted_mistake_is_reported_in_the_values_file(tmp_path, values, mistake, data):
+    import pytest
+    from meshcharts.errors import ValuesError
+    name = data.draw(st.sampled_from(sorted(values["services"])))
+    MISTAKES[mistake](values["services"][name])
+    path = tmp_path / "planted.yaml"
+    path.write_text(to_yaml(values))
+    with pytest.raises(ValuesError) as caught:
+        render(chart="mesh-app", namespace="default", values_files=[path])
+    assert caught.value.where.startswith(f"{path}:")
+    assert f"services.{name}" in caught.value.message
