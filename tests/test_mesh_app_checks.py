@@ -474,3 +474,15 @@ def test_an_egress_entry_named_like_a_service(tmp_path):
           books: {hosts: [books.example.com], tls: SIMPLE}
     """)
     assert message.startswith(f"{file}:4:39: egress.books.tls: service \"books\" may write a DestinationRule")
+
+
+@pytest.mark.parametrize("versions, where, shown", [("[v1, V2]", "3:28", "versions[1]: version name \"V2\""),
+                                                    ("[v1, v1]", "3:28", "versions[1]: version \"v1\" is declared twice"),
+                                                    ("{v_1: }", "3:24", "versions.v_1: version name \"v_1\"")])
+def test_version_names_are_checked_even_without_destination_rules(tmp_path, versions, where, shown):
+    message, file = error_of(tmp_path, f"""
+        generate: {{destinationRules: false}}
+        services:
+          reviews: {{versions: {versions}}}
+    """)
+    assert message.startswith(f"{file}:{where}: services.reviews.{shown}")
