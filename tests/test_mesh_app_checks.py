@@ -486,3 +486,38 @@ def test_version_names_are_checked_even_without_destination_rules(tmp_path, vers
           reviews: {{versions: {versions}}}
     """)
     assert message.startswith(f"{file}:{where}: services.reviews.{shown}")
+
+
+# --- ports ---------------------------------------------------------------------------------------
+
+def test_a_protocol_istio_does_not_know(tmp_path):
+    message, file = error_of(tmp_path, """
+        egress:
+          ftp:
+            hosts: [files.example.com]
+            ports: [{number: 21, protocol: ftp}]
+    """)
+    assert message.startswith(f"{file}:4:26: egress.ftp.ports[0].protocol: protocol \"ftp\" is not one Istio 1.0 knows")
+    message, file = error_of(tmp_path, """
+        gateways:
+          g: {hosts: ["*"], servers: [{port: 8080, protocol: WEB}]}
+    """)
+    assert message.startswith(f"{file}:2:44: gateways.g.servers[0].protocol: protocol \"WEB\"")
+
+
+def test_a_port_name_that_is_no_dns_label(tmp_path):
+    message, file = error_of(tmp_path, """
+        egress:
+          api:
+            hosts: [api.example.com]
+            ports: [{number: 443, name: tls_port, protocol: TLS}]
+    """)
+    assert message.startswith(f"{file}:4:27: egress.api.ports[0].name: port name \"tls_port\" is not a DNS label")
+
+
+def test_port_numbers_are_checked_by_the_schema(tmp_path):
+    message, file = error_of(tmp_path, """
+        services:
+          reviews: {port: 0}
+    """)
+    assert message.startswith(f"{file}:2:13: services.reviews.port: 0 is less than the minimum of 1")

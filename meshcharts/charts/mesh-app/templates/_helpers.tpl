@@ -75,3 +75,17 @@
 {{ failValue(dot.path, printf("percentage %s is outside 0-100", (dot.value | toJson))) }}
 {% endif %}
 {% enddefine %}
+
+{# A port's protocol, as Istio 1.0 parses it (any case). dot: {value, path}. #}
+{% define "mesh-app.checkProtocol" %}
+{% if dot.value is not string or (dot.value | lower) not in ["http", "https", "http2", "grpc", "tcp", "udp", "tls", "mongo", "redis"] %}
+{{ failValue(dot.path, printf("protocol %s is not one Istio 1.0 knows: HTTP, HTTPS, HTTP2, GRPC, TCP, UDP, TLS, MONGO or REDIS", (dot.value | toJson))) }}
+{% endif %}
+{% enddefine %}
+
+{# A port name as Istio 1.0 takes it in a ServiceEntry: a DNS label. dot: {value, path}. #}
+{% define "mesh-app.checkPortName" %}
+{% if dot.value is not string or (dot.value | length) > 63 or not regexMatch("^[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?$", dot.value) %}
+{{ failValue(dot.path, printf("port name %s is not a DNS label (letters, digits and '-')", (dot.value | toJson))) }}
+{% endif %}
+{% enddefine %}
