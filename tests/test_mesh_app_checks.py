@@ -521,3 +521,15 @@ def test_port_numbers_are_checked_by_the_schema(tmp_path):
           reviews: {port: 0}
     """)
     assert message.startswith(f"{file}:2:13: services.reviews.port: 0 is less than the minimum of 1")
+
+
+def test_a_tcp_route_has_one_destination(tmp_path):
+    message, file = error_of(tmp_path, """
+        services:
+          tcp-echo:
+            versions: [v1, v2]
+            tcp:
+              - to: {v1: 80, v2: 20}
+    """)
+    assert message == (f"{file}:5:9: services.tcp-echo.tcp[0].to: a TCP route sends to exactly one destination in "
+                       f"Istio 1.0 (no weighted TCP splits)")
