@@ -446,7 +446,24 @@ def mesh_values(draw) -> dict:
             svc["tcp"] = [{"match": {"port": draw(st.integers(min_value=1, max_value=65535))},
                            "to": draw(st.sampled_from(names))}]
         services[name] = svc
-    return {"gateways": {g: {"hosts": [f"{g}.example.com"]} for g in gateway_names}, "services": services}
+    gateways = {}
+    for g in gateway_names:
+        servers = draw(st.lists(st.sampled_from([
+            {"port": 80}, {"port": 80, "httpsRedirect": True}, {"port": 443, "tls": {"secret": "istio-ingressgateway-certs"}},
+            {"port": {"number": 8443, "name": "mtls", "protocol": "HTTPS"}, "tls": {"mode": "MUTUAL"}},
+            {"port": {"number": 31400, "name": "tcp", "protocol": "TCP"}}]), max_size=3, unique_by=lambda s: str(s["port"])))
+        gateways[g] = {"hosts": [f"{g}.example.com"], **({"servers": servers} if servers else {})}
+    egress = {}
+    for e in draw(st.lists(label, max_size=2, unique=True)):
+        if e in services:
+            continue
+        dns = draw(st.booleans())  # DNS resolution looks every host up: FQDNs only
+        egress[e] = {"hosts": [f"{e}.example.com", f"*.{e}.example.org"][:1 if dns else draw(st.integers(1, 2))],
+                     "ports": draw(st.lists(st.sampled_from([80, 443, {"number": 3306, "name": "mysql", "protocol": "TCP"}]),
+                                            min_size=1, max_size=3, unique_by=str)),
+                     **({"tls": "SIMPLE"} if draw(st.booleans()) else {}),
+                     **({"resolution": "DNS"} if dns else {})}
+    return {"gateways": gateways, "services": services, "egress": egress}
 
 
 def check_duration(value: str) -> None:
@@ -474,6 +491,22 @@ def check_istio_1_0(docs: list[dict]) -> None:
     subsets = {d["spec"]["host"]: {s["name"] for s in d["spec"].get("subsets", [])}
                for d in docs if d["kind"] == "DestinationRule"}
     gateways = {d["metadata"]["name"] for d in docs if d["kind"] == "Gateway"} | {"mesh"}
+    for doc in docs:
+        if doc["kind"] == "Gateway":
+            names = [server["port"]["name"] for server in doc["spec"]["servers"]]
+            assert len(set(names)) == len(names)
+            for server in doc["spec"]["servers"]:
+                assert server["hosts"]
+                assert (server["port"]["protocol"].upper() in ("HTTPS", "TLS")) <= ("serverCertificate" in server.get("tls", {}))
+                if server.get("tls", {}).get("mode") == "MUTUAL":
+                    assert server["tls"]["caCertificates"]
+        if doc["kind"] == "ServiceEntry":
+            assert "*" not in doc["spec"]["hosts"]
+            ports = doc["spec"]["ports"]
+            assert len({p["name"] for p in ports}) == len({p["number"] for p in ports}) == len(ports)
+            assert all(HOST_LABEL.match(p["name"]) for p in ports)
+            if doc["spec"].get("resolution") == "DNS" and not doc["spec"].get("endpoints"):
+                assert not any("*" in h for h in doc["spec"]["hosts"])
     for doc in docs:
         if doc["kind"] != "VirtualService":
             continue

@@ -533,3 +533,17 @@ def test_a_tcp_route_has_one_destination(tmp_path):
     """)
     assert message == (f"{file}:5:9: services.tcp-echo.tcp[0].to: a TCP route sends to exactly one destination in "
                        f"Istio 1.0 (no weighted TCP splits)")
+
+
+@pytest.mark.parametrize("entry, where, shown", [
+    ('{hosts: [b.example.com, "*.b.example.org"], resolution: DNS}', "2:30", "hosts[1]: with resolution DNS and no endpoints"),
+    ("{hosts: [b.example.com], resolution: STATIC}", "2:31", "resolution: resolution STATIC needs endpoints"),
+    ("{hosts: [b.example.com], endpoints: [{address: 10.1.2.3}]}", "2:31", "endpoints: endpoints need resolution"),
+    ("{hosts: [b.example.com], resolution: DNS, addresses: [10.0.0.0/8]}", "2:60", "addresses[0]: CIDR addresses need"),
+])
+def test_service_entry_resolution_rules(tmp_path, entry, where, shown):
+    message, file = error_of(tmp_path, f"""
+        egress:
+          b: {entry}
+    """)
+    assert message.startswith(f"{file}:{where}: egress.b.{shown}")
