@@ -463,7 +463,21 @@ def mesh_values(draw) -> dict:
                                             min_size=1, max_size=3, unique_by=str)),
                      **({"tls": "SIMPLE"} if draw(st.booleans()) else {}),
                      **({"resolution": "DNS"} if dns else {})}
-    return {"gateways": gateways, "services": services, "egress": egress}
+    policy = {
+        "deny": {d: {"match": f'source.labels["app"] == "{d}"'} for d in draw(st.lists(label.filter(lambda n: n != "quota"), max_size=2, unique=True))},
+        "rateLimits": {"quotas": {q: {"maxAmount": draw(st.integers(1, 1000)), "validDuration": draw(durations),
+                                      "dimensions": {"destination": 'destination.labels["app"] | "unknown"'},
+                                      "services": sorted(services)[:1]}
+                                  for q in draw(st.lists(label, max_size=2, unique=True))}},
+    }
+    rbac = {"mode": draw(st.sampled_from(["", "ON", "OFF", "ON_WITH_INCLUSION"])),
+            "include": {"namespaces": ["default"]},
+            "roles": {r: {"rules": [{"services": sorted(services)[:2], "methods": ["GET"]}],
+                          "subjects": [{"serviceAccount": r}, {"user": "*"}]}
+                      for r in draw(st.lists(label, max_size=2, unique=True))}}
+    authentication = {"default": {"mtls": draw(st.sampled_from(["STRICT", "PERMISSIVE"]))}} if draw(st.booleans()) else {}
+    return {"gateways": gateways, "services": services, "egress": egress, "policy": policy, "rbac": rbac,
+            "authentication": authentication}
 
 
 def check_duration(value: str) -> None:
