@@ -707,3 +707,14 @@ def test_one_planted_mistake_is_reported_in_the_values_file(tmp_path, values, mi
         render(chart="mesh-app", namespace="default", values_files=[path])
     assert caught.value.where.startswith(f"{path}:")
     assert f"services.{name}" in caught.value.message
+
+
+def test_second_gateway_port_of_a_protocol_gets_a_distinct_name(tmp_path):
+    found = objects(tmp_path, """
+        gateways:
+          g:
+            hosts: ["*"]
+            servers: [{port: 80, tls: {httpsRedirect: true}}, {port: 8080}]
+    """)
+    assert [(s["port"]["name"], s.get("tls")) for s in spec(found, "Gateway", "g")["servers"]] == [
+        ("http", {"httpsRedirect": True}), ("http-8080", None)]

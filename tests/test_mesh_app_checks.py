@@ -547,3 +547,16 @@ def test_service_entry_resolution_rules(tmp_path, entry, where, shown):
           b: {entry}
     """)
     assert message.startswith(f"{file}:{where}: egress.b.{shown}")
+
+
+def test_a_plain_text_gateway_port_takes_no_certificates(tmp_path):
+    message, file = error_of(tmp_path, """
+        gateways:
+          g:
+            hosts: ["*"]
+            servers:
+              - {port: 80, tls: {httpsRedirect: true}}
+              - {port: 8080, tls: {secret: istio-ingressgateway-certs}}
+    """)
+    assert message == (f"{file}:6:22: gateways.g.servers[1].tls: plain-text port 8080 (HTTP) cannot have TLS settings: "
+                       f"use protocol HTTPS or TLS (an HTTP port may only take httpsRedirect)")
