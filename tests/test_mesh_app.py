@@ -367,6 +367,9 @@ def test_each_traffic_step_of_the_book_changes_one_virtual_service():
         assert after.keys() == onboarded.keys(), step
         assert [k for k in after if after[k] != onboarded[k]] == [("VirtualService", changed)], step
     assert book("shift-70-30")[("VirtualService", "reviews")]["spec"]["http"][0]["route"][1]["weight"] == 30
+    layered = book("shift-70-30", "fault-delay")  # the README's step 5: the canary stays
+    assert [k for k in layered if layered[k] != onboarded[k]] == [("VirtualService", "ratings"), ("VirtualService", "reviews")]
+    assert layered[("VirtualService", "reviews")] == book("shift-70-30")[("VirtualService", "reviews")]
 
 
 def test_every_example_renders():
