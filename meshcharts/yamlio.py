@@ -629,3 +629,10 @@ def to_yaml(value: Any, prepare: Any = None) -> str:
     if text.endswith("\n...\n"):  # PyYAML's document-end marker; yaml.v2 writes none
         text = text[:-4]
     return text[:-1] if text.endswith("\n") else text  # Helm trims exactly one newline
+
+
+def load_manifest_documents(text: str, where: str) -> list[Any]:
+    """Every YAML document of a Kubernetes manifest, read as kubectl and the API server read it
+    (yaml.v2's implicit types: ``on`` is a boolean, dates stay strings), cached by content.
+    A syntax error raises :class:`ValuesError` naming ``where:line:column``."""
+    return _cached("manifest:", text, lambda: _parse_all(text, where))
