@@ -248,3 +248,8 @@ def _suggest(key: Any, known: dict) -> str:
     folded = [k for k in known if k.lower() == key.lower()]
     close = folded or difflib.get_close_matches(key, list(known), n=1, cutoff=0.7)
     return f" (did you mean {close[0]}?)" if close else ""
+
+
+def removed_apis(target: tuple[int, int]) -> set[tuple[str, str]]:
+    """``(apiVersion, kind)`` pairs release ``target`` no longer serves, by the removals table."""
+    return {key for key, (removed_in, _) in _removals().items() if target >= removed_in}
