@@ -27,6 +27,7 @@ _TAG = re.compile(r"^[-A-Za-z0-9_./]*$")
 _PROTOCOLS = {"tcp", "udp", "grpc", "http", "http2", "https", "tls", "mongo", "redis"}
 _HTTP_METHODS = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "CONNECT", "OPTIONS", "TRACE"}
 MS = 10**6
+_RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$")
 
 
 # --- names, hosts, ports, addresses -----------------------------------------------------------
@@ -786,6 +787,8 @@ def _mixer_attributes(attributes: dict | None) -> list[str]:
             found.append(f"string attribute for {key!r} should not be empty")
         if "durationValue" in value:
             found += validate_duration(value["durationValue"])
+        if "timestampValue" in value and not _RFC3339.match(value["timestampValue"]):
+            found.append(f"timestamp attribute for {key!r} is not an RFC 3339 time: {value['timestampValue']!r}")
         if "bytesValue" in value and not value["bytesValue"]:
             found.append(f"bytes attribute for {key!r} should not be empty")
         if "stringMapValue" in value and not (value["stringMapValue"] or {}).get("entries"):
