@@ -533,3 +533,20 @@ def load_manifest_documents(text: str, where: str) -> list[Any]:
     (yaml.v2's implicit types: ``on`` is a boolean, dates stay strings), cached by content.
     A syntax error raises :class:`ValuesError` naming ``where:line:column``."""
     return _cached("manifest:", text, lambda: _parse_all(text, where))
+
+
+_MANIFESTS: dict[str, list[list[Any]]] = {}
+
+
+def load_manifest_texts(texts: list[str], wheres: list[str]) -> list[list[Any]]:
+    """:func:`load_manifest_documents` of many texts at once, cached as one entry: a render's
+    documents are read back together, and one cache look-up costs less than a hundred. The same
+    texts again in this process give the same objects: callers must not change them."""
+    joined = "\x00".join(texts)
+    found = _MANIFESTS.get(joined)
+    if found is None:
+        found = _cached("manifests:", joined, lambda: [_parse_all(t, w) for t, w in zip(texts, wheres)])
+        if len(_MANIFESTS) >= 4:
+            _MANIFESTS.clear()
+        _MANIFESTS[joined] = found
+    return found

@@ -26,14 +26,21 @@ def validate_manifest(manifest: Manifest | Iterable[Document], kube_version: str
     located by its ``# Source:`` template."""
     from .core import parse_for_validation
     documents = manifest.documents if hasattr(manifest, "documents") else list(manifest)
-    return validate_documents(parse_for_validation(documents), kube_version, numbered=False)
+    return _saved(validate_documents(parse_for_validation(documents), kube_version, numbered=False))
+
+
+def _saved(report: Report) -> Report:
+    """Keep what this run parsed and loaded for the next process (renders save their own)."""
+    from ..cache import DiskCache
+    DiskCache.save_all()
+    return report
 
 
 def validate_path(path: str | Path, kube_version: str, stdin: Any = None) -> Report:
     """Validate a manifest file, an ``--output-dir`` tree, or ``-`` (stdin), each finding
     located by file and document number."""
     from ..manifest import read_manifest_path
-    return validate_documents(read_manifest_path(path, stdin), kube_version)
+    return _saved(validate_documents(read_manifest_path(path, stdin), kube_version))
 
 
 def validate_options(options: Any) -> Report:

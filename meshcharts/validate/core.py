@@ -206,10 +206,7 @@ def validate_documents(documents: Iterable[Document], kube_version: str, numbere
 def parse_for_validation(documents: list[Document]) -> list[Document]:
     """A render's documents re-read as the API server reads them (yaml.v2's implicit types)."""
     from ..manifest import Document as Doc
-    from ..yamlio import load_manifest_documents
-    out = []
-    for doc in documents:
-        for obj in load_manifest_documents(doc.text, doc.source):
-            if obj is not None:
-                out.append(Doc(doc.source, doc.text, doc.kind, doc.is_hook, obj))
-    return out
+    from ..yamlio import load_manifest_texts
+    parsed = load_manifest_texts([d.text for d in documents], [d.source for d in documents])
+    return [Doc(doc.source, doc.text, doc.kind, doc.is_hook, obj)
+            for doc, objs in zip(documents, parsed) for obj in objs if obj is not None]

@@ -10,7 +10,6 @@ these rules keep them: the aim is to refuse exactly what Istio 1.0.6 refuses.
 """
 from __future__ import annotations
 
-import ipaddress
 import re
 
 from .istio import duration_ns
@@ -81,6 +80,7 @@ def validate_percent(value: int) -> list[str]:
 
 
 def validate_ipv4_address(addr: str) -> list[str]:
+    import ipaddress
     try:
         ip = ipaddress.ip_address(addr)
     except ValueError:
@@ -92,6 +92,7 @@ def validate_ipv4_address(addr: str) -> list[str]:
 
 def validate_ipv4_subnet(subnet: str) -> list[str]:
     if subnet.count("/") == 1:
+        import ipaddress
         try:
             network = ipaddress.ip_network(subnet, strict=False)
         except ValueError:

@@ -23,10 +23,37 @@ _VERSION = re.compile(r"^v?(\d+)\.(\d+)(?:\.(\d+))?(?:[-+].*)?$")
 
 
 @functools.lru_cache(maxsize=1)
-def _data() -> dict:
-    import gzip
+def _raw() -> bytes:
     with open(DATA / "kube-schemas.json.gz", "rb") as fh:
-        return json.loads(gzip.decompress(fh.read()))
+        return fh.read()
+
+
+@functools.lru_cache(maxsize=1)
+def _data() -> dict:
+    """Every release's schemas (1.3 MB of JSON: read only when the on-disk cache lacks a part)."""
+    import gzip
+    return json.loads(gzip.decompress(_raw()))
+
+
+def _cached(part: str, make: Callable[[], Any]) -> Any:
+    """``make()``, kept in the on-disk cache under the data file's digest: a process that checks
+    one release reads that release's definitions, not every release's."""
+    from ..cache import DiskCache, digest
+    cache = DiskCache.named("kube-schemas")
+    key = f"{digest(_raw(), 12)}:{part}"
+    value = cache.get(key)
+    if value is None:
+        value = make()
+        cache.put(key, value)
+    return value
+
+
+def _release_entry(version: tuple[int, int]) -> dict:
+    def make() -> dict:
+        entry = _data()["releases"][show(version)]
+        bodies = _data()["bodies"]
+        return {"definitions": {name: bodies[i] for name, i in entry["definitions"].items()}, "kinds": entry["kinds"]}
+    return _cached(f"release:{show(version)}", make)
 
 
 @functools.lru_cache(maxsize=1)
@@ -47,7 +74,7 @@ def parse_version(text: str, where: str = "--kube-version") -> tuple[int, int]:
 
 def releases() -> list[tuple[int, int]]:
     """The minor releases meshcharts has schemas for, oldest first."""
-    return sorted(parse_version(r) for r in _data()["releases"])
+    return [tuple(v) for v in _cached("releases", lambda: sorted(parse_version(r) for r in _data()["releases"]))]
 
 
 def show(version: tuple[int, int]) -> str:
@@ -70,11 +97,9 @@ class Release:
 
     def __init__(self, version: tuple[int, int]):
         self.version = version
-        entry = _data()["releases"][show(version)]
-        self._bodies = _data()["bodies"]
-        self._definitions: dict[str, int] = entry["definitions"]
+        entry = _release_entry(version)
+        self._definitions: dict[str, dict] = entry["definitions"]
         self.kinds: dict[str, str] = entry["kinds"]  # "group/version/Kind" -> definition
-        self._checkers: dict[str, Callable] = {}
 
     def serves(self, api_version: str, kind: str) -> bool:
         if _gvk(api_version, kind) not in self.kinds:
@@ -85,11 +110,11 @@ class Release:
     def check(self, api_version: str, kind: str, obj: dict, report: Callable[[str, str], None]) -> None:
         """Report ``(field path, message)`` for each way ``obj`` breaks its kind's schema."""
         name = self.kinds[_gvk(api_version, kind)]
-        _check_ref(self, name, obj, "", report)
+        # Paths stay tuples while walking (most fields are fine) and become text only when reported.
+        _check_ref(self, name, obj, (), lambda path, *rest: report(_path_text(path), *rest))
 
     def body(self, name: str) -> dict | None:
-        index = self._definitions.get(name)
-        return None if index is None else self._bodies[index]
+        return self._definitions.get(name)
 
 
 @functools.lru_cache(maxsize=64)
@@ -109,11 +134,13 @@ def built_in(api_version: str, kind: str) -> bool:
 
 @functools.lru_cache(maxsize=1)
 def _all_kinds() -> dict[str, list[tuple[int, int]]]:
-    found: dict[str, list[tuple[int, int]]] = {}
-    for name, entry in _data()["releases"].items():
-        for gvk in entry["kinds"]:
-            found.setdefault(gvk, []).append(parse_version(name))
-    return found
+    def make() -> dict:
+        found: dict[str, list] = {}
+        for name, entry in _data()["releases"].items():
+            for gvk in entry["kinds"]:
+                found.setdefault(gvk, []).append(parse_version(name))
+        return found
+    return {gvk: [tuple(v) for v in versions] for gvk, versions in _cached("kinds", make).items()}
 
 
 def not_served(api_version: str, kind: str, target: tuple[int, int]) -> str:
@@ -145,44 +172,39 @@ def _got(value: Any) -> str:
     return kind if isinstance(value, (dict, list)) else f"{kind} ({shown[:40]})"
 
 
-def _join(path: str, key: Any) -> str:
-    if isinstance(key, int):
-        return f"{path}[{key}]"
-    key = str(key)
-    if re.match(r"^[A-Za-z_$][\w$-]*$", key):
-        return f"{path}.{key}" if path else key
-    return f"{path}[{json.dumps(key)}]"
+_PLAIN_KEY = re.compile(r"^[A-Za-z_$][\w$-]*$")
 
 
-def _check(release: Release, t: Any, value: Any, path: str, report: Callable[[str, str], None]) -> None:
+def _path_text(path: tuple) -> str:
+    """``("spec", "containers", 0, "name")`` -> ``spec.containers[0].name``."""
+    text = ""
+    for key in path:
+        if isinstance(key, int):
+            text += f"[{key}]"
+        elif _PLAIN_KEY.match(str(key)):
+            text += f".{key}" if text else str(key)
+        else:
+            text += f"[{json.dumps(str(key))}]"
+    return text
+
+
+# The JSON types each scalar type expression takes (Python's bool is not an int here).
+_SCALARS = {"s": (str,), "i": (int,), "b": (bool,), "n": (int, float), "o": (dict,), "io": (int, str),
+            "q": (str, int, float)}
+
+
+def _check(release: Release, t: Any, value: Any, path: tuple, report: Callable[..., None]) -> None:
     if value is None:  # the API server reads an explicit null as the field's absence
         return
     vt = type(value)
     if type(t) is str:
-        if t == "a":
+        allowed = _SCALARS.get(t)
+        if allowed is None:  # "a": anything
             return
-        if t == "s":
-            ok = vt is str
-        elif t == "i":
-            ok = vt is int
-        elif t == "b":
-            ok = vt is bool
-        elif t == "n":
-            ok = vt is int or vt is float
-        elif t == "o":
-            ok = vt is dict
-        elif t == "io":
-            ok = vt is int or vt is str
-        elif t == "q":
-            if vt is str:
-                if not _QUANTITY.match(value):
-                    report(path, f"{value!r} is not a quantity (e.g. 100m, 1.5, 128Mi, 1G)")
-                return
-            ok = vt is int or vt is float
-        else:
-            ok = True
-        if not ok:
+        if vt not in allowed:
             report(path, f"expected {_EXPECTED[t]}, got {_got(value)}")
+        elif t == "q" and vt is str and not _QUANTITY.match(value):
+            report(path, f"{value!r} is not a quantity (e.g. 100m, 1.5, 128Mi, 1G)")
         return
     tag, inner = t
     if tag == "r":
@@ -195,17 +217,21 @@ def _check(release: Release, t: Any, value: Any, path: str, report: Callable[[st
             report(path, f"expected a list, got {_got(value)}")
             return
         for i, item in enumerate(value):
-            _check(release, inner, item, f"{path}[{i}]", report)
+            _check(release, inner, item, (*path, i), report)
     elif tag == "m":
         if vt is not dict:
             report(path, f"expected a map, got {_got(value)}")
             return
-        if inner != "a":
+        if inner == "s":  # labels, annotations, ConfigMap data: the common map, checked in one pass
             for key, item in value.items():
-                _check(release, inner, item, _join(path, key), report)
+                if type(item) is not str and item is not None:
+                    report((*path, key), f"expected a string, got {_got(item)}")
+        elif inner != "a":
+            for key, item in value.items():
+                _check(release, inner, item, (*path, key), report)
 
 
-def _check_ref(release: Release, name: str, value: dict, path: str, report: Callable[[str, str], None]) -> None:
+def _check_ref(release: Release, name: str, value: dict, path: tuple, report: Callable[..., None]) -> None:
     body = release.body(name)
     if body is None:  # a definition the document itself leaves open
         return
@@ -214,15 +240,15 @@ def _check_ref(release: Release, name: str, value: dict, path: str, report: Call
         t = props.get(key)
         if t is None:
             if item is not None:
-                _unknown_field(release, name, key, _join(path, key), props, report)
+                _unknown_field(release, name, key, (*path, key), props, report)
             continue
-        _check(release, t, item, _join(path, key), report)
+        _check(release, t, item, (*path, key), report)
     for key in body.get("r", ()):
         if value.get(key) is None:
-            report(_join(path, key), "required field is missing")
+            report((*path, key), "required field is missing")
 
 
-def _unknown_field(release: Release, name: str, key: Any, path: str, props: dict,
+def _unknown_field(release: Release, name: str, key: Any, path: tuple, props: dict,
                    report: Callable[..., None]) -> None:
     """A field the release does not know: an error, unless a later release added it, in which
     case this release's API server drops it (and the object still applies): a warning."""
