@@ -8,17 +8,29 @@ refuse in a manifest, found offline and before anything is applied (see :mod:`.c
 """
 from __future__ import annotations
 
-from .core import Finding, Report, validate_documents
-
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from pathlib import Path
     from typing import Any, Iterable
 
     from ..manifest import Document, Manifest
+    from .core import Finding, Report
 
 __all__ = ["Finding", "Report", "validate_documents", "validate_manifest", "validate_path", "validate_render",
            "validate_options", "unserved_apis"]
+
+
+def __getattr__(name: str) -> Any:  # the checks load only when used: render's note needs none of them
+    if name in ("Finding", "Report"):
+        from . import core
+        return getattr(core, name)
+    raise AttributeError(name)
+
+
+def validate_documents(documents: Iterable[Document], kube_version: str, numbered: bool = True) -> Report:
+    """Validate documents (from :func:`meshcharts.manifest.read_manifest`), located by file and number."""
+    from .core import validate_documents as run
+    return run(documents, kube_version, numbered)
 
 
 def validate_manifest(manifest: Manifest | Iterable[Document], kube_version: str) -> Report:
