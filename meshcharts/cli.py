@@ -139,7 +139,8 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     _value_flags(command("lint", "Check values without printing a manifest.",
                          "Reports every schema violation, every key the chart's schema does not know, and every\n"
                          "value from -f/--set that no template reads (each with its file:line or --set argument),\n"
-                         "plus any render error. Exit status 1 if anything is found."))
+                         "plus any render error, and then what Kubernetes --kube-version would refuse in the\n"
+                         "render (the checks of `meshcharts validate`). Exit status 1 if anything is found."))
     profiles = command("profiles", "List a chart's profiles (named values overlays) with what each is for.")
     profiles.add_argument("--chart", metavar="NAME|DIR", help="Bundled chart name or chart directory. Default: istio.")
     command("charts", "List the bundled charts (selected by name with --chart NAME).")
