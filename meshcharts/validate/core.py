@@ -153,7 +153,8 @@ def _custom_kinds(all_items: list[Item]) -> set[tuple[str, str]]:
         spec = obj.get("spec") if isinstance(obj.get("spec"), dict) else {}
         group = spec.get("group")
         kind = (spec.get("names") or {}).get("kind") if isinstance(spec.get("names"), dict) else None
-        versions = [spec.get("version")] + [v.get("name") for v in spec.get("versions") or [] if isinstance(v, dict)]
+        listed = spec.get("versions") if isinstance(spec.get("versions"), list) else []
+        versions = [spec.get("version")] + [v.get("name") for v in listed if isinstance(v, dict)]
         for version in versions:
             if isinstance(group, str) and isinstance(kind, str) and isinstance(version, str):
                 found.add((f"{group}/{version}", kind))

@@ -24,6 +24,11 @@ def _spec(obj: dict) -> dict:
     return spec if isinstance(spec, dict) else {}
 
 
+def _list(value: object) -> list:
+    """A list field, or nothing: a malformed one is the schema check's finding, not ours."""
+    return value if isinstance(value, list) else []
+
+
 def _fqdn(host: str, namespace: str, default_ns: str) -> str:
     """Pilot's reading of a short host: ``reviews`` in namespace ``ns`` is ``reviews.ns.svc.cluster.local``."""
     if "." in host or host == "*" or host.startswith("*"):
@@ -57,14 +62,15 @@ def check(items: list[Item]) -> Iterator[tuple[Item, str, str, str]]:
         if kind == "Service" and api == "v1":
             services.append(f"{name}.{ns or default_ns}.svc.cluster.local")
         elif api == NETWORKING and kind == "ServiceEntry":
-            services.extend(h for h in _spec(obj).get("hosts") or [] if isinstance(h, str))
+            services.extend(h for h in _list(_spec(obj).get("hosts")) if isinstance(h, str))
         elif api == NETWORKING and kind == "Gateway":
             gateways.add((ns or default_ns, name))
         elif api == NETWORKING and kind == "DestinationRule":
             host = _spec(obj).get("host")
             if isinstance(host, str):
                 declared = subsets.setdefault(_fqdn(host, ns, default_ns), set())
-                declared.update(s.get("name") for s in _spec(obj).get("subsets") or [] if isinstance(s, dict))
+                declared.update(s["name"] for s in _list(_spec(obj).get("subsets"))
+                                if isinstance(s, dict) and isinstance(s.get("name"), str))
         elif api == NETWORKING and kind == "VirtualService":
             virtual_services.append((item, obj, ns))
     if not virtual_services:
@@ -101,26 +107,26 @@ def check(items: list[Item]) -> Iterator[tuple[Item, str, str, str]]:
 
 
 def _gateway_refs(spec: dict) -> Iterator[tuple[str, str]]:
-    for i, gw in enumerate(spec.get("gateways") or []):
+    for i, gw in enumerate(_list(spec.get("gateways"))):
         if isinstance(gw, str):
             yield f"spec.gateways[{i}]", gw
     for section in ("http", "tcp", "tls"):
-        for r, route in enumerate(spec.get(section) or []):
+        for r, route in enumerate(_list(spec.get(section))):
             if not isinstance(route, dict):
                 continue
-            for m, match in enumerate(route.get("match") or []):
+            for m, match in enumerate(_list(route.get("match"))):
                 if isinstance(match, dict):
-                    for g, gw in enumerate(match.get("gateways") or []):
+                    for g, gw in enumerate(_list(match.get("gateways"))):
                         if isinstance(gw, str):
                             yield f"spec.{section}[{r}].match[{m}].gateways[{g}]", gw
 
 
 def _destinations(spec: dict) -> Iterator[tuple[str, dict]]:
     for section in ("http", "tcp", "tls"):
-        for r, route in enumerate(spec.get(section) or []):
+        for r, route in enumerate(_list(spec.get(section))):
             if not isinstance(route, dict):
                 continue
-            for d, weighted in enumerate(route.get("route") or []):
+            for d, weighted in enumerate(_list(route.get("route"))):
                 if isinstance(weighted, dict) and isinstance(weighted.get("destination"), dict):
                     yield f"spec.{section}[{r}].route[{d}].destination", weighted["destination"]
             mirror = route.get("mirror")

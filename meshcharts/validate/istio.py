@@ -108,12 +108,12 @@ def _decode(t: Any, value: Any, path: str, problems: list[tuple[str, str]]) -> A
         if not isinstance(value, list):
             problems.append((path, f"expected a list, got {_shown(value)}"))
             return None
-        return [_decode(inner, item, f"{path}[{i}]", problems) for i, item in enumerate(value)]
+        return [_or_zero(inner, _decode(inner, item, f"{path}[{i}]", problems)) for i, item in enumerate(value)]
     if tag == "m":
         if not isinstance(value, dict):
             problems.append((path, f"expected a map, got {_shown(value)}"))
             return None
-        return {str(k): _decode(inner, v, f"{path}.{k}", problems) for k, v in value.items()}
+        return {str(k): _or_zero(inner, _decode(inner, v, f"{path}.{k}", problems)) for k, v in value.items()}
     if tag == "e":
         names = _data()["enums"][inner]
         if isinstance(value, bool) or not isinstance(value, (str, int)):
@@ -149,6 +149,22 @@ def _decode(t: Any, value: Any, path: str, problems: list[tuple[str, str]]) -> A
         if len(present) > 1:
             problems.append((path, f"only one of {', '.join(group)} may be set, found {', '.join(present)}"))
     return out
+
+
+_ZEROS = {"s": "", "bytes": "", "ts": "", "b": False, "n": 0, "i32": 0, "u32": 0, "i64": 0, "u64": 0}
+
+
+def _or_zero(t: Any, value: Any) -> Any:
+    """A null list item or map value reads as its type's zero value, as in proto3."""
+    if value is not None:
+        return value
+    if isinstance(t, str):
+        return _ZEROS.get(t)
+    if t[0] == "r":
+        return {}
+    if t[0] == "e":
+        return _data()["enums"][t[1]][0]
+    return [] if t[0] == "l" else {}
 
 
 def _scalar(t: str, value: Any, path: str, problems: list[tuple[str, str]]) -> Any:
