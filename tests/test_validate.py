@@ -323,3 +323,36 @@ def test_lint_runs_the_same_checks():
     result = run(["lint", "--profile", "demo", "--kube-version", "v1.16.0"])
     assert result.exit_code == 1
     assert result.stderr.splitlines()[-1] == "12 problems found"
+
+
+def test_malformed_objects_give_findings_never_crashes(demo):
+    """Any field of any demo object or bookinfo sample replaced by a value of the wrong shape."""
+    import copy
+    import random
+
+    from meshcharts.manifest import Document
+    objects = [d.object for d in read_manifest(demo.text, "demo.yaml")]
+    if SAMPLES.is_dir():
+        objects += [d.object for d in read_manifest_path(SAMPLES)]
+    shapes = [None, 7, -1, 2**40, 0.5, "x", "", "1s", "*", True, [], {}, [None], [{}], {"a": None}, {"b": [1]}]
+
+    def paths(value, path=()):
+        yield path
+        children = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+        for key, child in children:
+            yield from paths(child, (*path, key))
+
+    rng = random.Random(16)
+    for _ in range(400):
+        obj = copy.deepcopy(rng.choice(objects))
+        for _ in range(rng.randint(1, 3)):
+            where = [p for p in paths(obj) if p]
+            if not where:
+                break
+            *parents, last = rng.choice(where)
+            target = obj
+            for key in parents:
+                target = target[key]
+            target[last] = copy.deepcopy(rng.choice(shapes))
+        for version in ("1.9", "1.15", "1.22", "1.36"):
+            validate_documents([Document("m.yaml", "", "", False, obj, 1)], version)
