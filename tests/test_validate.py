@@ -356,3 +356,15 @@ def test_malformed_objects_give_findings_never_crashes(demo):
             target[last] = copy.deepcopy(rng.choice(shapes))
         for version in ("1.9", "1.15", "1.22", "1.36"):
             validate_documents([Document("m.yaml", "", "", False, obj, 1)], version)
+
+
+def test_python_api_beside_the_command(tmp_path):
+    import meshcharts
+    assert meshcharts.validate_render("demo", kube_version="v1.15.0").ok
+    report = meshcharts.validate_render("demo", kube_version="v1.16.0")
+    assert not report.ok and len(report.errors) == 12
+    path = tmp_path / "m.yaml"
+    path.write_text(DEPLOYMENT % 1)
+    assert meshcharts.validate_path(path, "1.9").ok
+    assert [d.kind for d in meshcharts.read_manifest_path(path)] == ["Deployment"]
+    assert json.loads(meshcharts.validate_manifest(render("demo"), "1.25").json())["errors"] == 89
