@@ -35,11 +35,11 @@ def _data() -> dict:
     return json.loads(gzip.decompress(_raw()))
 
 
-def _cached(part: str, make: Callable[[], Any]) -> Any:
+def _cached(part: str, make: Callable[[], Any], cache_name: str = "kube-schemas") -> Any:
     """``make()``, kept in the on-disk cache under the data file's digest: a process that checks
-    one release reads that release's definitions, not every release's."""
+    one release reads that release's definitions (a cache file per release), not every release's."""
     from ..cache import DiskCache, digest
-    cache = DiskCache.named("kube-schemas")
+    cache = DiskCache.named(cache_name)
     key = f"{digest(_raw(), 12)}:{part}"
     value = cache.get(key)
     if value is None:
@@ -53,7 +53,7 @@ def _release_entry(version: tuple[int, int]) -> dict:
         entry = _data()["releases"][show(version)]
         bodies = _data()["bodies"]
         return {"definitions": {name: bodies[i] for name, i in entry["definitions"].items()}, "kinds": entry["kinds"]}
-    return _cached(f"release:{show(version)}", make)
+    return _cached(f"release:{show(version)}", make, f"kube-schemas-{show(version)}")
 
 
 @functools.lru_cache(maxsize=1)
