@@ -141,7 +141,7 @@ message Route {
   }
 }
 ''')
-    data = parser.output()
+    data = parser.output(["demo.v1.Route"])
     route = data["messages"]["demo.v1.Route"]
     assert route["f"]["perTryTimeout"] == route["f"]["per_try_timeout"] == "dur"
     assert route["f"]["targets"] == ["m", ["r", "demo.v1.Route.Target"]]

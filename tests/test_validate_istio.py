@@ -563,3 +563,27 @@ def test_durations_read_as_go_reads_them():
     assert istio.duration_ns("250ms") == 250 * 10**6
     assert istio.duration_ns("0") == 0
     assert istio.duration_ns("10") is None
+
+
+# --- Mixer handlers (an adapter's Params) and instances (a template's InstanceParam) ------------------
+
+@pytest.mark.parametrize("kind,spec,expected", [
+    ("metric", {"value": "1", "dimensions": {"source": "source.service | \"unknown\""},
+                "monitored_resource_type": '"UNSPECIFIED"'}, ""),
+    ("metric", {"value": 1}, "expected a string"),  # instance fields are attribute expressions
+    ("metric", {"value": "1", "dimension": {}}, "unknown field (did you mean dimensions?)"),
+    ("prometheus", {"metrics": [{"name": "requests_total", "instance_name": "requestcount.metric.istio-system",
+                                 "kind": "COUNTER", "label_names": ["source"]}]}, ""),
+    ("prometheus", {"metrics": [{"name": "requests_total", "kind": "TALLY"}]}, "'TALLY' is not one of"),
+    ("stdio", {"outputAsJson": True, "severity_levels": {"warning": 1}}, ""),
+    ("stdio", {"outputAsJson": "yes"}, "expected true or false"),
+    ("listchecker", {"overrides": ["v1"], "blacklist": False}, ""),
+    ("memquota", {"quotas": [{"name": "requestcount.quota.istio-system", "maxAmount": 500, "validDuration": "1s"}]},
+     ""),
+    ("memquota", {"quotas": [{"name": "q", "maxAmount": 500, "validDuration": "soon"}]}, "expected a duration"),
+    ("denier", {"status": {"code": 7, "message": "Not allowed"}}, ""),
+    ("kubernetes", {"source_uid": 'source.uid | ""', "attribute_bindings": {"source.ip": "$out.source_pod_ip"}}, ""),
+    ("noop", {"anything": "goes"}, ""),  # a kind Istio 1.0 defines without parameters to check here
+])
+def test_mixer_handlers_and_instances(kind, spec, expected):
+    verdict(findings(kind, spec, api=CFG), expected)

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Build ``meshcharts/validate/data/istio-schemas.json``: the shape of Istio 1.0's custom
 resources as Pilot and Mixer read them, from the istio/api 1.0.6 protocol buffer definitions
-(proto3 JSON mapping), plus the custom kinds Istio 1.0.6's own CRDs define. Run by the
-maintainer; the output is committed, the inputs never are.
+(proto3 JSON mapping) and, for Mixer's handlers and instances, the adapters' ``Params`` and the
+templates' ``InstanceParam`` messages of istio/istio 1.0.6, plus the custom kinds Istio 1.0.6's
+own CRDs define. Run by the maintainer; the output is committed, the inputs never are.
 
     python tools/gen_istio_schemas.py --istio-api ISTIO_API_GIT --istio ISTIO_GIT
 
@@ -28,7 +29,8 @@ PROTOS = [
     "networking/v1alpha3/virtual_service.proto", "networking/v1alpha3/destination_rule.proto",
     "networking/v1alpha3/gateway.proto", "networking/v1alpha3/service_entry.proto",
     "networking/v1alpha3/envoy_filter.proto", "authentication/v1alpha1/policy.proto", "rbac/v1alpha1/rbac.proto",
-    "policy/v1beta1/cfg.proto", "policy/v1beta1/value_type.proto", "mixer/v1/attributes.proto",
+    "policy/v1beta1/cfg.proto", "policy/v1beta1/value_type.proto", "policy/v1beta1/type.proto",
+    "mixer/v1/attributes.proto",
     "mixer/v1/config/client/api_spec.proto", "mixer/v1/config/client/quota.proto",
     "mixer/v1/config/client/service.proto",
 ]
@@ -60,6 +62,8 @@ WELL_KNOWN = {
     "google.protobuf.BytesValue": "bytes", "google.protobuf.Int32Value": "i32", "google.protobuf.UInt32Value": "u32",
     "google.protobuf.Int64Value": "i64", "google.protobuf.UInt64Value": "u64", "google.protobuf.DoubleValue": "n",
     "google.protobuf.FloatValue": "n",
+    # Not read here: their JSON forms are objects (a status) or an enum's names and numbers.
+    "google.rpc.Status": "o", "google.rpc.Code": "a",
 }
 SCALARS = {"string": "s", "bool": "b", "bytes": "bytes", "double": "n", "float": "n",
            "int32": "i32", "sint32": "i32", "sfixed32": "i32", "uint32": "u32", "fixed32": "u32",
@@ -192,27 +196,79 @@ class Parser:
                 return WELL_KNOWN[candidate]
         raise SystemExit(f"cannot resolve type {type_name} in {scope}")
 
-    def output(self) -> dict:
-        messages = {}
-        for name, msg in sorted(self.messages.items()):
-            fields = {}
-            oneofs: dict[str, list[str]] = {}
-            for field, type_name, label, oneof in msg["fields"]:
-                t = self.resolve(type_name, msg["scope"])
-                if label == "repeated":
-                    t = ["l", t]
-                elif label == "map":
-                    t = ["m", t]
-                fields[json_name(field)] = t
-                if json_name(field) != field:
-                    fields[field] = t  # jsonpb also takes the name as the .proto file spells it
-                if oneof:
-                    oneofs.setdefault(oneof, []).append(json_name(field))
-            entry: dict = {"f": fields}
-            if oneofs:
-                entry["oneof"] = sorted(oneofs.values())
-            messages[name] = entry
-        return {"messages": messages, "enums": dict(sorted(self.enums.items()))}
+    def output(self, roots: list[str]) -> dict:
+        """The messages reachable from ``roots`` (the kinds' specs) and the enums they use."""
+        messages: dict = {}
+        enums: dict = {}
+        pending = list(roots)
+        while pending:
+            name = pending.pop()
+            if name in messages:
+                continue
+            messages[name] = entry = self._message_entry(name)
+            for t in entry["f"].values():
+                while isinstance(t, list) and t[0] in ("l", "m"):
+                    t = t[1]
+                if isinstance(t, list) and t[0] == "r":
+                    pending.append(t[1])
+                elif isinstance(t, list) and t[0] == "e":
+                    enums[t[1]] = self.enums[t[1]]
+        return {"messages": dict(sorted(messages.items())), "enums": dict(sorted(enums.items()))}
+
+    def _message_entry(self, name: str) -> dict:
+        msg = self.messages[name]
+        fields: dict = {}
+        oneofs: dict[str, list[str]] = {}
+        for field, type_name, label, oneof in msg["fields"]:
+            t = self.resolve(type_name, msg["scope"])
+            if label == "repeated":
+                t = ["l", t]
+            elif label == "map":
+                t = ["m", t]
+            fields[json_name(field)] = t
+            if json_name(field) != field:
+                fields[field] = t  # jsonpb also takes the name as the .proto file spells it
+            if oneof:
+                oneofs.setdefault(oneof, []).append(json_name(field))
+        entry: dict = {"f": fields}
+        if oneofs:
+            entry["oneof"] = sorted(oneofs.values())
+        return entry
+
+
+# A Mixer adapter's handler kind and the directory of its configuration, where the two differ.
+ADAPTER_DIRS = {"listchecker": "list"}
+MIXER_EXTRA_PROTOS = ["mixer/adapter/stackdriver/config/google/api/label.proto",
+                      "mixer/adapter/stackdriver/config/google/api/metric.proto"]
+
+
+def mixer_kinds(istio_git: str, protos: "Parser", crd: list[str]) -> dict[str, str]:
+    """Handler kinds (an adapter's ``Params``) and instance kinds (a template's ``InstanceParam``)
+    of config.istio.io/v1alpha2 that Istio 1.0.6 defines CRDs for, read into ``protos``."""
+    files = subprocess.run(["git", "-C", istio_git, "ls-tree", "-r", "--name-only", TAG, "mixer/"],
+                           capture_output=True, text=True, check=True).stdout.split()
+    for path in MIXER_EXTRA_PROTOS:
+        protos.parse(git_show(istio_git, path))
+    kinds: dict[str, str] = {}
+    for path in files:
+        if not path.endswith("_handler_service.proto") or "/sample/" in path:
+            continue
+        text = git_show(istio_git, path)
+        name = re.search(r'template_name\)\s*=\s*"([^"]+)"', text)
+        package = re.search(r"^package\s+([\w.]+);", text, re.M)
+        if name and package:
+            protos.parse(text)
+            kinds[f"config.istio.io/v1alpha2/{name.group(1)}"] = f"{package.group(1)}.InstanceParam"
+    for kind in crd:
+        group_version, _, name = kind.rpartition("/")
+        path = f"mixer/adapter/{ADAPTER_DIRS.get(name, name)}/config/config.proto"
+        if group_version != "config.istio.io/v1alpha2" or path not in files or kind in kinds:
+            continue
+        text = git_show(istio_git, path)
+        package = re.search(r"^package\s+([\w.]+);", text, re.M)
+        protos.parse(text)
+        kinds[kind] = f"{package.group(1)}.Params"
+    return kinds
 
 
 def crd_kinds(istio_git: str) -> list[str]:
@@ -237,12 +293,14 @@ def main() -> None:
     protos = Parser()
     for path in PROTOS:
         protos.parse(git_show(args.istio_api, path))
-    data = protos.output()
-    for kind, message in KINDS.items():
+    crd = crd_kinds(args.istio)
+    kinds = {**mixer_kinds(args.istio, protos, crd), **KINDS}
+    data = protos.output(sorted(set(kinds.values())))
+    for kind, message in kinds.items():
         if message not in data["messages"]:
             raise SystemExit(f"{kind}: no message {message}")
-    data["kinds"] = KINDS
-    data["crdKinds"] = crd_kinds(args.istio)
+    data["kinds"] = dict(sorted(kinds.items()))
+    data["crdKinds"] = crd
     data["source"] = f"istio/api {TAG} protos; istio/istio {TAG} install/kubernetes/helm/istio/templates/crds.yaml"
     Path(args.output).write_text(json.dumps(data, sort_keys=True, separators=(",", ":")) + "\n")
 
