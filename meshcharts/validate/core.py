@@ -143,9 +143,10 @@ def _nested_manifests(text: Any) -> list[Any]:
 
 # --- the checks ---------------------------------------------------------------------------------
 
-def _custom_kinds(all_items: list[Item]) -> set[tuple[str, str]]:
-    """(apiVersion, kind) of every custom resource the manifest's CRDs define."""
-    found: set[tuple[str, str]] = set()
+def _custom_kinds(all_items: list[Item]) -> dict[tuple[str, str], str]:
+    """(apiVersion, kind) of every custom resource the manifest's CRDs define, and the
+    apiVersion of the CRD that defines it."""
+    found: dict[tuple[str, str], str] = {}
     for item in all_items:
         obj = item.object
         if not (isinstance(obj, dict) and obj.get("kind") == "CustomResourceDefinition"):
@@ -157,7 +158,7 @@ def _custom_kinds(all_items: list[Item]) -> set[tuple[str, str]]:
         versions = [spec.get("version")] + [v.get("name") for v in listed if isinstance(v, dict)]
         for version in versions:
             if isinstance(group, str) and isinstance(kind, str) and isinstance(version, str):
-                found.add((f"{group}/{version}", kind))
+                found[(f"{group}/{version}", kind)] = str(obj.get("apiVersion"))
     return found
 
 
@@ -193,6 +194,11 @@ def check_items(all_items: list[Item], kube_version: str) -> Report:
         elif (api_version, kind) not in custom:
             report("", f"no CustomResourceDefinition in this manifest defines {kind} in {api_version}, and "
                        f"Kubernetes {kube.show(target)} has no such built-in kind")
+        crd_api = custom.get((api_version, kind))
+        if crd_api is not None and not rel.serves(crd_api, "CustomResourceDefinition"):
+            # The CRD is the error; this object only follows from it.
+            report("", f"its CustomResourceDefinition ({crd_api}) is refused by Kubernetes {kube.show(target)}, "
+                       "so the cluster cannot take this object", "warning")
     for item, path, message, severity in crossref.check(all_items):
         findings.append(Finding(severity, item, path, message))
     return Report(target, findings, len(all_items))
