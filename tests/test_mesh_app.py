@@ -721,3 +721,13 @@ def test_second_gateway_port_of_a_protocol_gets_a_distinct_name(tmp_path):
     """)
     assert [(s["port"]["name"], s.get("tls")) for s in spec(found, "Gateway", "g")["servers"]] == [
         ("http", {"httpsRedirect": True}), ("http-8080", None)]
+
+
+def test_every_book_step_passes_meshcharts_validation():
+    import pytest
+    if validate_manifest is None:
+        pytest.skip("this build has no validate command")
+    for path in sorted((EXAMPLES / "book").glob("*.yaml")):
+        manifest = render(chart="mesh-app", namespace="default", values_files=[EXAMPLES / "book" / "onboard.yaml", path])
+        report = validate_manifest(manifest, "v1.15.0")
+        assert not report.errors, (path.name, [str(f) for f in report.errors])
