@@ -13,10 +13,7 @@ from cli_runner import invoke
 from meshcharts import render
 from meshcharts.yamlio import to_yaml
 
-try:
-    from meshcharts.validate import validate_manifest
-except ImportError:  # a build without the validate command
-    validate_manifest = None
+from meshcharts.validate import validate_manifest
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -579,9 +576,8 @@ def test_random_valid_values_render_objects_istio_1_0_accepts(tmp_path, values):
     docs = [d.object for d in manifest.documents]
     assert {d["metadata"]["name"] for d in docs if d["kind"] == "VirtualService"} == set(values["services"])
     check_istio_1_0(docs)
-    if validate_manifest is not None:  # meshcharts' own validation of Istio 1.0 objects, where present
-        report = validate_manifest(manifest, "v1.15.0")
-        assert not report.errors, [str(f) for f in report.errors]
+    report = validate_manifest(manifest, "v1.15.0")  # meshcharts' own check of Istio 1.0 objects
+    assert not report.errors, [str(f) for f in report.errors]
 
 
 # --- TCP, per-service switches, mesh-wide policy (added shapes) ----------------------------------
@@ -724,9 +720,6 @@ def test_second_gateway_port_of_a_protocol_gets_a_distinct_name(tmp_path):
 
 
 def test_every_book_step_passes_meshcharts_validation():
-    import pytest
-    if validate_manifest is None:
-        pytest.skip("this build has no validate command")
     for path in sorted((EXAMPLES / "book").glob("*.yaml")):
         manifest = render(chart="mesh-app", namespace="default", values_files=[EXAMPLES / "book" / "onboard.yaml", path])
         report = validate_manifest(manifest, "v1.15.0")
