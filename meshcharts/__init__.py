@@ -9,11 +9,11 @@ if TYPE_CHECKING:
     from typing import Any
 
 __all__ = ["render", "RenderOptions", "render_options", "effective_values", "Manifest", "Document",
-           "MeshchartsError"]
+           "MeshchartsError", "validate_render", "validate_manifest", "validate_path", "read_manifest_path"]
 
 
 # GitOps functions, each beside its command: diff, check-dir, export, values --show-origin, profiles diff.
-_GITOPS = {"compare": "diff", "read_manifest": "manifest", "check_dir": "mirror", "write_mirror": "mirror",
+_GITOPS = {"compare": "diff", "check_dir": "mirror", "write_mirror": "mirror",
            "export_chart": "export", "origins": "explain", "profile_diff": "explain"}
 __all__ += list(_GITOPS)
 
@@ -28,6 +28,12 @@ def __getattr__(name: str) -> Any:  # imports on first use keep `meshcharts --he
     if name in _GITOPS:
         import importlib
         return getattr(importlib.import_module(f"meshcharts.{_GITOPS[name]}"), name)
+    if name in ("validate_render", "validate_manifest", "validate_path"):
+        from . import validate as module
+        return getattr(module, name)
+    if name == "read_manifest_path":
+        from .manifest import read_manifest_path
+        return read_manifest_path
     if name == "MeshchartsError":
         from .errors import MeshchartsError
         return MeshchartsError

@@ -65,8 +65,19 @@ class Entry:
     @property
     def object(self) -> Any:
         if self._object is None:
-            self._object = self.doc.object
+            self._object = as_read(self.doc, self.where)
         return self._object
+
+
+def as_read(doc: Document, where: str) -> Any:
+    """A document parsed as the API server reads it, whichever side it is on: one read back by
+    :func:`~meshcharts.manifest.read_manifest` comes parsed so; a rendered one is parsed here the
+    same way (``Document.object`` reads plain YAML 1.1), so a value reads alike on both sides."""
+    if doc.number is not None:
+        return doc.object
+    from .yamlio import load_manifest_documents
+    docs = [d for d in load_manifest_documents(doc.text, where) if d is not None]
+    return docs[0] if len(docs) == 1 else docs
 
 
 class DiffResult:
@@ -168,7 +179,7 @@ def _entries(manifest: Manifest, label: str) -> list[Entry]:
         where = getattr(doc, "where", None) or f"{label}: document {number} ({doc.source})"
         head = _head(doc.text) if doc.kind and doc.kind != "List" else None
         if head is None or head[1] is None:
-            out.extend(_object_entries(doc, doc.object, where))
+            out.extend(_object_entries(doc, as_read(doc, where), where))
             continue
         api_version, name, namespace = head
         entry = Entry(api_version, doc.source, doc.text, doc, None, _hook_events(doc.text) if doc.is_hook else (),
@@ -516,21 +527,21 @@ def format_diff(result: DiffResult, output: str = "text") -> str:
 def compare(old: Any, new: Any, *, namespace: str = "istio-system") -> DiffResult:
     """Diff two renders, each a :class:`~meshcharts.manifest.Manifest`, a
     :class:`~meshcharts.api.RenderOptions` (rendered here), or a manifest file, an output
-    directory or ``"-"`` (read with :func:`~meshcharts.manifest.read_manifest`).
+    directory or ``"-"`` (read with :func:`~meshcharts.manifest.read_manifest_path`).
 
         >>> from meshcharts import RenderOptions, compare
         >>> result = compare("manifests/", RenderOptions(profile="demo"))
         >>> [describe(p.key) for p in result.prune if p.dangers]
     """
     from .api import RenderOptions, render_options
-    from .manifest import read_manifest
+    from .manifest import read_manifest_path
 
     def side(value: Any) -> Manifest:
         if isinstance(value, Manifest):
             return value
         if isinstance(value, RenderOptions):
             return render_options(value)
-        return read_manifest(value)
+        return Manifest(read_manifest_path(value))
     def label(value: Any, default: str) -> str:
         return default if isinstance(value, (Manifest, RenderOptions)) else str(value)
     return diff_manifests(side(old), side(new), namespace, (label(old, "old"), label(new, "new")))

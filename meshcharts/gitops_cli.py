@@ -64,9 +64,9 @@ def add_commands(command: Callable[..., argparse.ArgumentParser], value_flags: C
     export.add_argument("--chart", metavar="NAME", help="The bundled chart to export. Default: istio.")
 
 
-def _read(source: str, label: str) -> Any:
-    from .manifest import read_manifest
-    return read_manifest(source, label)
+def _read(source: str) -> Any:
+    from .manifest import Manifest, read_manifest_path
+    return Manifest(read_manifest_path(source))
 
 
 def _flags_given(args: argparse.Namespace) -> bool:
@@ -104,13 +104,13 @@ def _diff(args: argparse.Namespace, options: Any) -> tuple[str, bool]:
     if len(sides) == 2:
         if to_render:
             raise MeshchartsError("the --to-* flags describe a rendered new side; both sides are files here", "diff")
-        old, new = _read(sides[0], sides[0]), _read(sides[1], sides[1])
+        old, new = _read(sides[0]), _read(sides[1])
         labels = (sides[0], sides[1])
     elif len(sides) == 1:
         if to_render:
             raise MeshchartsError("the --to-* flags compare two renders; with a file side, give the new side's "
                                   "flags as ordinary flags", "diff")
-        old = _read(sides[0], sides[0])
+        old = _read(sides[0])
         if not _flags_given(args):  # the flags the committed tree was rendered with, when it records them
             from pathlib import Path
 

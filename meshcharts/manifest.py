@@ -43,14 +43,16 @@ _HOOK = re.compile(r"[ \t]+['\"]?helm\.sh/hook['\"]?:[ \t]*['\"]?([^'\"\n#]*)")
 
 class Document:
     """One object of the manifest: where it came from and what it is."""
-    __slots__ = ("source", "text", "kind", "is_hook", "_object")
+    __slots__ = ("source", "text", "kind", "is_hook", "_object", "number")
 
-    def __init__(self, source: str, text: str, kind: str, is_hook: bool = False, parsed: Any = None):
+    def __init__(self, source: str, text: str, kind: str, is_hook: bool = False, parsed: Any = None,
+                 number: int | None = None):
         self.source = source
         self.text = text
         self.kind = kind
         self.is_hook = is_hook
         self._object = parsed  # the object, when the caller already has it
+        self.number = number  # 1-based place in the file it was read from (read_manifest), else None
 
     def __repr__(self) -> str:
         return f"Document(source={self.source!r}, kind={self.kind!r}, is_hook={self.is_hook!r}, text={self.text!r})"
@@ -290,99 +292,76 @@ def write_output_dir(manifest: Manifest, directory: str | Path, extra_files: dic
     return [t for _, t in staged]
 
 
-# --- reading manifests back ------------------------------------------------------------------
+# --- manifests read back: a committed render, an --output-dir tree, anyone's YAML -------------
 
-# Files in an output directory that are not manifests: meshcharts' own record and kustomize's.
-NOT_MANIFESTS = frozenset({"kustomization.yaml", "kustomization.yml", "Kustomization"})
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
+# Files of an output directory that are not objects for the cluster: kustomize's own file (and
+# meshcharts' record, whose name is hidden and has no manifest suffix).
+NOT_MANIFESTS = frozenset({"kustomization.yaml", "kustomization.yml"})
+_SOURCE_LINE = re.compile(r"^# Source: (.+)$", re.M)
+_SEPARATOR = re.compile(r"^---[ \t]*(?:#.*)?$", re.M)
+_AT_LINE = re.compile(r":(\d+):(\d+)$")
 
 
-class ReadDocument(Document):
-    """A document read from a file: ``where`` names the file and the document's place in it."""
-    __slots__ = ("where",)
-
-    def __init__(self, source: str, text: str, kind: str, is_hook: bool, where: str):
-        super().__init__(source, text, kind, is_hook)
-        self.where = where
-
-    @property
-    def object(self) -> Any:
-        if self._object is None:
-            from .yamlio import document_problem, parse_document
-            problem = document_problem(self.text)
-            if problem is not None:
-                line, column, what = problem
-                raise MeshchartsError(f"not valid YAML: {what} (line {line}, column {column} of the document)",
-                                      self.where)
-            self._object = parse_document(self.text)
-        return self._object
-
-
-def read_manifest(source: str | Path, label: str | None = None, stdin: Any = None) -> Manifest:
-    """The documents of a manifest given as a file, a directory tree (as ``--output-dir`` writes
-    it: every ``*.yaml``/``*.yml``/``*.json`` below it in path order, hidden files and
-    ``kustomization.yaml`` left out), or ``-`` for standard input (``stdin``, default
-    ``sys.stdin``). A document keeps the template path of its ``# Source:`` line when it has one,
-    else the path of its file; ``label`` names ``source`` in messages. Documents are split as
-    Helm splits them (``---`` at a line start) and parsed only when asked for."""
-    label = label or str(source)
-    if str(source) == "-":
-        import sys
-        try:
-            text = (stdin or sys.stdin).read()
-        except UnicodeDecodeError:
-            raise MeshchartsError("standard input is not UTF-8 text", label) from None
-        return Manifest(_read_documents(text, "-", "(stdin)" if label == "-" else label))
-    path = Path(source)
-    if path.is_dir():
-        docs: list[Document] = []
-        for file in _manifest_files(path):
-            rel = file.relative_to(path).as_posix()
-            docs.extend(_read_documents(_read_text(file, f"{label.rstrip('/')}/{rel}"), rel,
-                                        f"{label.rstrip('/')}/{rel}"))
-        return Manifest(docs)
-    if not path.exists():
-        raise MeshchartsError("manifest file or directory not found", label)
-    return Manifest(_read_documents(_read_text(path, label), path.name, label))
-
-
-def _manifest_files(root: Path) -> list[Path]:
-    found = []
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for name in sorted(filenames):
-            if name.startswith(".") or name in NOT_MANIFESTS or not name.endswith(MANIFEST_SUFFIXES):
-                continue
-            found.append(Path(dirpath) / name)
-    return sorted(found, key=lambda p: p.relative_to(root).as_posix())
-
-
-def _read_text(path: Path, label: str) -> str:
-    try:
-        return path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        raise MeshchartsError("not UTF-8 text", label) from None
-    except OSError as e:
-        raise MeshchartsError(f"cannot read: {e.strerror}", label) from None
-
-
-def _read_documents(text: str, default_source: str, label: str) -> list[Document]:
+def read_manifest(text: str, where: str) -> list[Document]:
+    """The documents of manifest ``text`` read from ``where`` (a path, or ``-`` for stdin), in
+    file order: each one's ``source`` is its ``# Source:`` line when it has one (a render's
+    output), else ``where``; ``text`` is the document as a render holds it (without that line, so
+    a render read back has the render's texts); ``is_hook`` is read as a render reads it;
+    ``number`` is its 1-based place among the file's documents (empty documents not counted);
+    ``object`` is the document as the API server reads it. Text that is not YAML raises
+    :class:`MeshchartsError` naming ``where:line:column``."""
+    from .yamlio import load_manifest_documents
     docs: list[Document] = []
-    chunks = text.split("\n---")
-    if chunks[0].startswith("---"):
-        chunks[0] = chunks[0][3:]
-    number = 0
-    for chunk in chunks:
-        chunk = chunk.strip()
-        if not chunk or _is_blank(chunk):
+    start = 0
+    for separator in [*_SEPARATOR.finditer(text), None]:
+        end = separator.start() if separator else len(text)
+        chunk, first_line = text[start:end], text.count("\n", 0, start)
+        start = separator.end() if separator else end
+        if not chunk.strip() or _is_blank(chunk.strip()):
             continue
-        number += 1
-        source = default_source
-        if chunk.startswith("# Source: "):
-            head, _, rest = chunk.partition("\n")
-            source, chunk = head[len("# Source: "):].strip(), rest.strip()
-            if not chunk or _is_blank(chunk):
+        try:
+            parsed = load_manifest_documents(chunk, where)
+        except MeshchartsError as e:  # name the line in the whole file, not in this document
+            at = _AT_LINE.search(e.where or "")
+            place = f"{where}:{int(at.group(1)) + first_line}:{at.group(2)}" if at else where
+            raise MeshchartsError(e.message, place) from None
+        found = _SOURCE_LINE.search(chunk)
+        body = chunk.strip()
+        if found and body.startswith(found.group(0)):
+            body = body[len(found.group(0)):].lstrip("\n")
+        for obj in parsed:
+            if obj is None:
                 continue
-        m = _KIND.match(chunk, 0 if chunk.startswith("kind:") else chunk.find("\nkind:") + 1 or len(chunk))
-        docs.append(ReadDocument(source, chunk, m.group(1) if m else "", _hook(chunk), f"{label}: document {number}"))
+            kind = obj.get("kind") if isinstance(obj, dict) else None
+            docs.append(Document(found.group(1).strip() if found else where, body,
+                                 kind if isinstance(kind, str) else "", _hook(body), obj, len(docs) + 1))
+    return docs
+
+
+def read_manifest_path(path: str | Path, stdin: Any = None) -> list[Document]:
+    """:func:`read_manifest` of a file, of ``-`` (``stdin``, default ``sys.stdin``), or of every
+    ``.yaml``/``.yml``/``.json`` file below a directory (an ``--output-dir`` render), in path order
+    (hidden files and directories, and ``kustomization.yaml``, left out)."""
+    if str(path) == "-":
+        import sys
+        return read_manifest((stdin or sys.stdin).read(), "-")
+    root = Path(path)
+    if root.is_dir():
+        files = sorted(p for p in root.rglob("*") if p.is_file() and p.suffix in MANIFEST_SUFFIXES
+                       and p.name not in NOT_MANIFESTS
+                       and not any(part.startswith(".") for part in p.relative_to(root).parts))
+        if not files:
+            raise MeshchartsError("no .yaml, .yml or .json files in this directory", str(path))
+    else:
+        files = [root]
+    docs: list[Document] = []
+    for file in files:
+        try:
+            text = file.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise MeshchartsError("no such file or directory", str(file)) from None
+        except (OSError, UnicodeDecodeError) as e:
+            raise MeshchartsError(f"cannot read manifest: {getattr(e, 'strerror', None) or e}", str(file)) from None
+        docs.extend(read_manifest(text, str(file)))
     return docs

@@ -248,9 +248,9 @@ def check_dir(directory: str | Path, with_diff: bool = False) -> tuple[list[str]
     problems += [f"{rel}: no longer rendered" for rel in remove]
     if not (problems and with_diff):
         return problems, None
-    from .manifest import read_manifest
+    from .manifest import read_manifest_path
     try:
-        return problems, diff_manifests(read_manifest(root), manifest, options.namespace, (str(directory), "render"))
+        return problems, diff_manifests(Manifest(read_manifest_path(root)), manifest, options.namespace, (str(directory), "render"))
     except MeshchartsError as e:  # a hand-edited file that is no manifest: the file list says enough
         problems.append(f"(no object diff: {e})")
         return problems, None

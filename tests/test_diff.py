@@ -14,7 +14,7 @@ import yaml
 from cli_runner import invoke
 from meshcharts import render
 from meshcharts.diff import diff_manifests, format_diff
-from meshcharts.manifest import read_manifest
+from meshcharts.manifest import Manifest, read_manifest
 
 NS = "istio-system"
 BUILTIN_CLUSTER = {"Namespace", "ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition",
@@ -124,7 +124,7 @@ def test_to_set_and_to_values(tmp_path):
 # --- identity ------------------------------------------------------------------------------------
 
 def manifest(text: str):
-    return read_manifest("-", stdin=io.StringIO(text))
+    return Manifest(read_manifest(text, "-"))
 
 
 def test_group_move_of_a_kubernetes_kind_is_one_changed_object():
@@ -271,7 +271,7 @@ def test_files_and_stdin(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize(("args", "fragment"), [
     (["diff"], "nothing to compare"),
-    (["diff", "/nonexistent.yaml", "/nonexistent2.yaml"], "/nonexistent.yaml: manifest file or directory not found"),
+    (["diff", "/nonexistent.yaml", "/nonexistent2.yaml"], "/nonexistent.yaml: no such file or directory"),
     (["diff", "a", "b", "c"], "at most two sides"),
     (["diff", "-", "-"], "only one side"),
     (["diff", "--to-profile", "nope"], "--profile: unknown profile 'nope'"),
@@ -282,12 +282,12 @@ def test_errors_exit_2_with_one_line(args, fragment):
     assert result.stderr.startswith("Error: ") and fragment in result.stderr.splitlines()[0]
 
 
-def test_broken_manifest_names_file_and_document(tmp_path):
+def test_broken_manifest_names_file_and_line(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ok\n---\nkind: [unclosed\n")
     result = run("diff", str(bad), str(bad))
     assert result.exit_code == 2
-    assert result.stderr.startswith(f"Error: {bad}: document 2: not valid YAML")
+    assert result.stderr.startswith(f"Error: {bad}:8:1: invalid YAML")  # located in the whole file
 
 
 def test_python_api_compare_takes_renders_files_and_directories(tmp_path):

@@ -124,7 +124,7 @@ def test_pre_commit_hooks_as_pre_commit_runs_them(tmp_path):
     for hook in hooks:
         hook = {**hook, "language": "system"}
         if hook["id"] == "meshcharts-lint":
-            hook["args"] = ["-f", "site.yaml"]
+            hook["args"] = ["-f", "site.yaml", "--kube-version", "v1.15.0"]
         local.append(hook)
     (repo / ".pre-commit-config.yaml").write_text(yaml.safe_dump({"repos": [{"repo": "local", "hooks": local}]}))
     env_cwd = os.getcwd()
