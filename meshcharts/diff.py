@@ -447,10 +447,10 @@ def format_text(result: DiffResult) -> str:
     for kind, row in counts.items():
         out.append(f"{kind.ljust(width)}  {row['added']:5}  {row['removed']:7}  {row['changed']:7}")
     out.append("")
-    for e in result.added:
-        out.append(f"+ {describe(e.key)}  ({e.source})")
-    for e in result.removed:
-        out.append(f"- {describe(e.key)}  ({e.source})")
+    for sign, entries in (("+", result.added), ("-", result.removed)):
+        for e in entries:
+            hook = f" [hook: {', '.join(e.hook_events)}]" if e.hook_events else ""
+            out.append(f"{sign} {describe(e.key)}{hook}  ({e.source})")
     for o, n, changes in result.changed:
         out.append(f"~ {describe(o.key)}  ({n.source})")
         out.extend(f"    {line}" for line in _change_lines(changes))
