@@ -1,4 +1,4 @@
-"""The command line: ``meshcharts render|images|values|lint|profiles``. A thin layer over :mod:`meshcharts.api`:
+"""The command line: ``meshcharts render|images|values|lint|profiles|inject``. A thin layer over :mod:`meshcharts.api`:
 flags become one :class:`~meshcharts.api.RenderOptions`, every :class:`MeshchartsError` becomes one
 message on stderr and exit status 1, and nothing reaches stdout unless the command succeeded.
 Built on argparse, which costs a fresh process almost nothing to import."""
@@ -25,6 +25,7 @@ examples:
   meshcharts profiles                       # the named overlays
   meshcharts images --profile demo --format skopeo > images.yaml
   meshcharts render --profile demo --registry reg.local:5000/mirror --check-registry reg.local:5000/mirror
+  meshcharts inject --profile demo app.yaml   # add the sidecar, as istioctl kube-inject does
 
 Run `meshcharts COMMAND --help` for a command's flags."""
 
@@ -123,6 +124,9 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
                          "value from -f/--set that no template reads (each with its file:line or --set argument),\n"
                          "plus any render error. Exit status 1 if anything is found."))
     command("profiles", "List the bundled profiles (named values overlays) with what each is for.")
+    if only in (None, "inject"):
+        from .inject import command as inject_command
+        inject_command.configure(command("inject", inject_command.SUMMARY, inject_command.DETAILS), _value_flags)
     return parser
 
 
@@ -197,7 +201,13 @@ def _profiles(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"render": _render, "images": _images, "values": _values, "lint": _lint, "profiles": _profiles}
+def _inject(args: argparse.Namespace) -> int:
+    from .inject.command import run
+    return run(args, _options)
+
+
+COMMANDS = {"render": _render, "images": _images, "values": _values, "lint": _lint, "profiles": _profiles,
+            "inject": _inject}
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -629,3 +629,47 @@ def to_yaml(value: Any, prepare: Any = None) -> str:
     if text.endswith("\n...\n"):  # PyYAML's document-end marker; yaml.v2 writes none
         text = text[:-4]
     return text[:-1] if text.endswith("\n") else text  # Helm trims exactly one newline
+
+
+# --- manifests read and written object by object (sidecar injection) ---------------------------
+
+def load_document(text: str, where: str, first_line: int = 1) -> Any:
+    """One document of a Kubernetes manifest, read with Go's YAML 1.1 rules (as kubectl and
+    istioctl read it); ``first_line`` is where the document starts in its file, so that a
+    syntax error names ``where:line:column`` of the file."""
+    yaml = _yaml()
+    try:
+        docs = list(yaml.load_all(text, Loader=yaml.GoYamlLoader))
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        loc = f"{where}:{mark.line + first_line}:{mark.column + 1}" if mark else where
+        raise ValuesError(f"invalid YAML: {e.problem or e.context or 'invalid YAML'}", loc) from None
+    except yaml.YAMLError as e:
+        raise ValuesError(f"invalid YAML: {e}", where) from None
+    if len(docs) > 1:
+        raise ValuesError("expected one YAML document, found several", where)
+    return _normalize(docs[0], where) if docs else None
+
+
+@functools.lru_cache(maxsize=1)
+def _ordered_dumper() -> Any:
+    yaml = _yaml()
+
+    class OrderedDumper(yaml.GoYamlDumper):  # type: ignore[misc,name-defined]
+        """Helm's scalars, but maps keep their own key order (a manifest keeps its author's)."""
+
+    def repr_ordered(dumper: Any, value: dict) -> Any:
+        return dumper.represent_mapping("tag:yaml.org,2002:map", list(value.items()))
+
+    OrderedDumper.add_representer(dict, repr_ordered)
+    OrderedDumper.add_multi_representer(dict, repr_ordered)
+    return OrderedDumper
+
+
+def dump_document(value: Any) -> str:
+    """One object as block YAML, keys in their own order, strings quoted only where another type
+    would read back; ends with a newline."""
+    yaml = _yaml()
+    text = yaml.dump(value, Dumper=_ordered_dumper(), default_flow_style=False, allow_unicode=True,
+                     sort_keys=False, width=1 << 16)
+    return text[:-4] if text.endswith("\n...\n") else text
