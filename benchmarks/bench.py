@@ -108,12 +108,12 @@ def main() -> int:
         rows.append((name, f"{ours * 1000:.1f} ms", f"{helm * 1000:.1f} ms" if helm else "-", ratio, target))
 
     cmds = {"ours": [PY, "-m", "meshcharts", "render", "--profile", "demo"],
-            "imports": [PY, "-c", "import jinja2, yaml, click"]}
+            "imports": [PY, "-c", "import jinja2, yaml, jsonschema"]}
     if have_helm:
         cmds["helm"] = [str(ref_py), str(KIT / "helm_render.py"), str(ref_chart), "--profile", "demo"]
     t = interleaved(cmds, a.runs)
     row("process: render --profile demo", t["ours"], t.get("helm"), "<= 0.60")
-    row("process: Python importing jinja2, yaml and click (none of which a cached render loads)", t["imports"],
+    row("process: Python importing jinja2, yaml and jsonschema (none of which a cached render loads)", t["imports"],
         t.get("helm"), "(reference)")
 
     profile_file = ref_chart / "values-istio-demo.yaml"

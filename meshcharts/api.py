@@ -12,16 +12,17 @@ import re
 from collections import namedtuple
 from pathlib import Path
 
-from .chart import Chart, enabled_tree, load_chart
-from .errors import ChartError, TemplateError
+from .bundle import ChartSource, resolve
+from .loader import Chart, load_chart
+from .errors import ChartError
 from .manifest import Manifest, build_manifest, check_yaml, show_only
 from .origin import Origins
-from .values import Values, copy_values
+from .values import Values, copy_values, enabled_tree
 from .yamlio import inert
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Iterable, Sequence
+    from typing import Iterable
 
 DEFAULT_KUBE_VERSION = "v1.36.0"
 # Group/versions `helm template` reports without a cluster (client-go's known set).
@@ -48,7 +49,7 @@ NAMESPACE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
 
 _OPTION_FIELDS = {  # name: default
-    "chart": None,                  # None: the bundled mesh chart
+    "chart": None,                  # a bundled chart's name or a chart directory; None: the mesh
     "profile": "default",
     "values_files": (),
     "set_values": (),
@@ -66,8 +67,8 @@ _OPTION_FIELDS = {  # name: default
 
 # A named tuple rather than a dataclass: importing dataclasses costs a fresh process 5 ms.
 class RenderOptions(namedtuple("RenderOptions", _OPTION_FIELDS, defaults=_OPTION_FIELDS.values())):
-    """Everything a render depends on, as the CLI's flags give it (``chart``: a chart directory,
-    None for the bundled mesh chart; ``registry``: HOST[:PORT][/PREFIX] to move every image to;
+    """Everything a render depends on, as the CLI's flags give it (``chart``: the name of a
+    bundled chart or a chart directory, None for the bundled mesh chart; ``registry``: HOST[:PORT][/PREFIX] to move every image to;
     ``check_registry``: fail unless all images and pull secrets fit it). ``options._replace(...)``
     gives a changed copy."""
     __slots__ = ()
@@ -79,30 +80,25 @@ class RenderOptions(namedtuple("RenderOptions", _OPTION_FIELDS, defaults=_OPTION
 
 
 @functools.lru_cache(maxsize=8)
-def _load(chart_dir: str | None) -> Chart:
-    if chart_dir is None:
-        from .bundle import CHART_DIR, bundled_defaults
-        return load_chart(CHART_DIR, values_override=bundled_defaults())
-    return load_chart(chart_dir)
+def _load(source: ChartSource) -> Chart:
+    return load_chart(source.directory, values_override=source.defaults())
+
+
+def chart_source(options: RenderOptions) -> ChartSource:
+    """Where the chart of ``options`` lives: its directory, defaults and profiles."""
+    return resolve(options.chart)
 
 
 @functools.lru_cache(maxsize=1)
 def _engine():
-    from .engine import Engine
+    from .template.engine import Engine
     return Engine()
 
 
 def value_origins(options: RenderOptions) -> Origins:
     """The user's value sources in order: the profile, then ``-f`` files, then the ``--set`` family."""
-    files: list[tuple[str | Path, str]] = []
-    if options.profile != "default":
-        from .bundle import profile_path
-        if options.chart is None:
-            path = profile_path(options.profile)
-            files.append((path, f"profiles/{options.profile}.yaml"))
-        else:
-            path = profile_path(options.profile, Path(options.chart) / "profiles")
-            files.append((path, str(path)))
+    profile = chart_source(options).profile_path(options.profile)
+    files: list[tuple[str | Path, str]] = [profile] if profile else []
     profiles = len(files)
     files += [(f, str(f)) for f in options.values_files]
     return Origins(files, options.sets(), profiles)
@@ -123,7 +119,7 @@ def check_values(options: RenderOptions, tree: Chart, values: Values, origins: O
     naming each violation, returns a warning for each user key the schema does not know.
     The bundled chart's defaults and profiles are tested against its schema, so without ``-f``
     or ``--set`` input there is nothing to check (and jsonschema is never imported)."""
-    if options.chart is None and not options.values_files and not options.sets():
+    if chart_source(options).bundled and not options.values_files and not options.sets():
         return []
     from .schema import check, has_schema
     return check(tree, values, origins) if has_schema(tree) else []
@@ -131,7 +127,7 @@ def check_values(options: RenderOptions, tree: Chart, values: Values, origins: O
 
 def chart_of(options: RenderOptions) -> Chart:
     """The whole chart (every child, enabled or not)."""
-    return _load(str(Path(options.chart).resolve()) if options.chart is not None else None)
+    return _load(chart_source(options))
 
 
 def load(options: RenderOptions) -> tuple[Chart, Values]:
@@ -158,7 +154,7 @@ def effective_values(options: RenderOptions) -> Values:
 
 
 def _capabilities(options: RenderOptions) -> dict:
-    from .engine import APIVersions, KubeVersion
+    from .template.engine import APIVersions, KubeVersion
     try:
         kube = KubeVersion(options.kube_version)
     except ValueError:
@@ -170,11 +166,11 @@ def _capabilities(options: RenderOptions) -> dict:
 def _check_kube_version(chart: Chart, capabilities: dict) -> None:
     constraint = chart.metadata.get("kubeVersion")
     if constraint:
-        from .funcs import semver_compare
+        from .golang import semver_compare
         try:
             fits = semver_compare(str(constraint), capabilities["KubeVersion"].Version)
-        except TemplateError as e:
-            raise ChartError(f"kubeVersion {constraint!r}: {e.message}", f"{chart.directory}/Chart.yaml") from None
+        except ValueError as e:
+            raise ChartError(f"kubeVersion {constraint!r}: {e}", f"{chart.directory}/Chart.yaml") from None
         if not fits:
             raise ChartError(f"chart requires kubeVersion {constraint} which is incompatible with Kubernetes "
                              f"{capabilities['KubeVersion'].Version}", f"{chart.directory}/Chart.yaml")
@@ -203,7 +199,7 @@ def render_options(options: RenderOptions) -> Manifest:
     manifest = build_manifest(rendered)
     # As Helm does. The bundled chart's templates are tested to print valid YAML, so there only a
     # user value a template prints unquoted can break a document; any other chart may break it itself.
-    if options.chart is not None or not user_inert:
+    if not chart_source(options).bundled or not user_inert:
         check_yaml(manifest)
     if options.show_only:
         manifest = show_only(manifest, options.show_only)

@@ -40,8 +40,8 @@ def _code_stamp() -> str:
     or an edit, entries an older version wrote are not read back."""
     here = os.path.dirname(os.path.abspath(__file__))
     parts = []
-    for module in ("cache.py", "compiler.py", "engine.py", "funcs.py", "runtime.py", "schema.py", "values.py",
-                   "yamlio.py", _JINJA_PARSER):
+    for module in ("cache.py", "golang.py", "template/compiler.py", "template/engine.py", "template/funcs.py",
+                   "template/runtime.py", "schema.py", "values.py", "yamlio.py", _JINJA_PARSER):
         try:
             st = os.stat(os.path.join(here, module))
             parts.append(f"{module}:{st.st_size}:{st.st_mtime_ns}")

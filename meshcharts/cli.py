@@ -39,7 +39,8 @@ class _Formatter(argparse.RawDescriptionHelpFormatter):
 
 def _value_flags(parser: argparse.ArgumentParser) -> None:
     add = parser.add_argument_group("values and release").add_argument
-    add("--chart", metavar="DIR", help="Chart directory to render. Default: the bundled Istio 1.0.6 mesh chart.")
+    add("--chart", metavar="NAME|DIR", help="Bundled chart to render (see `meshcharts charts`) or a chart directory "
+        "(write ./NAME for a directory named like a bundled chart). Default: istio, the Istio 1.0.6 mesh.")
     add("--profile", default="default", help="Named overlay applied below the -f files (see `meshcharts profiles`). "
                                              "Default: default.")
     add("-f", "--values", dest="values_files", action="append", default=[], metavar="FILE",
@@ -123,7 +124,9 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
                          "Reports every schema violation, every key the chart's schema does not know, and every\n"
                          "value from -f/--set that no template reads (each with its file:line or --set argument),\n"
                          "plus any render error. Exit status 1 if anything is found."))
-    command("profiles", "List the bundled profiles (named values overlays) with what each is for.")
+    profiles = command("profiles", "List a chart's profiles (named values overlays) with what each is for.")
+    profiles.add_argument("--chart", metavar="NAME|DIR", help="Bundled chart name or chart directory. Default: istio.")
+    command("charts", "List the bundled charts (selected by name with --chart NAME).")
     if only in (None, "inject"):
         from .inject import command as inject_command
         inject_command.configure(command("inject", inject_command.SUMMARY, inject_command.DETAILS), _value_flags)
@@ -193,11 +196,12 @@ def _lint(args: argparse.Namespace) -> int:
 
 
 def _profiles(args: argparse.Namespace) -> int:
-    from .bundle import profile_description, profile_names
-    names = profile_names()
+    from .bundle import resolve
+    source = resolve(args.chart)
+    names = source.profile_names()
     width = max(len(n) for n in names)
     for name in names:
-        print(f"{name.ljust(width)}  {profile_description(name)}")
+        print(f"{name.ljust(width)}  {source.profile_description(name)}")
     return 0
 
 
@@ -206,8 +210,21 @@ def _inject(args: argparse.Namespace) -> int:
     return run(args, _options)
 
 
+def _charts(args: argparse.Namespace) -> int:
+    from .bundle import bundled, bundled_names
+    from .yamlio import load_data
+    names = bundled_names()
+    width = max(len(n) for n in names)
+    for name in names:
+        source = bundled(name)
+        meta = load_data((source.directory / "Chart.yaml").read_text(encoding="utf-8"), f"{name}/Chart.yaml")
+        default = " (default)" if name == names[0] else ""
+        print(f"{name.ljust(width)}  {meta.get('version', '')}  {meta.get('description', '')}{default}")
+    return 0
+
+
 COMMANDS = {"render": _render, "images": _images, "values": _values, "lint": _lint, "profiles": _profiles,
-            "inject": _inject}
+            "charts": _charts, "inject": _inject}
 
 
 def main(argv: Sequence[str] | None = None) -> None:

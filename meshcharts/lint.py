@@ -11,7 +11,7 @@
 from __future__ import annotations
 
 
-from .chart import Chart
+from .loader import Chart
 from .errors import MeshchartsError
 from .origin import KeyPath, Origins, dotted
 from .schema import Problem, has_schema, unknown_keys, violations

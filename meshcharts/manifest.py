@@ -211,7 +211,7 @@ def show_only(manifest: Manifest, patterns: Iterable[str]) -> Manifest:
     """Keep the documents whose source matches any pattern (full path, or the path inside the
     chart as Helm's ``--show-only`` takes it; ``*`` stays within a path segment). A pattern
     that matches nothing is an error."""
-    from .chart import glob_match
+    from .golang import glob_match
     kept: list[Document] = []
     taken: set[int] = set()
     # Grouped by pattern in argument order, as Helm prints them; a document that several

@@ -26,7 +26,8 @@ from dataclasses import dataclass
 from .errors import RegistryError
 from .manifest import Document, Manifest
 from .values import Values, copy_values
-from .yamlio import parse_document, to_yaml, type_name
+from .golang import type_name
+from .yamlio import parse_document, to_yaml
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

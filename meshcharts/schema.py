@@ -18,11 +18,11 @@ import json
 from dataclasses import dataclass
 
 from .cache import IdentityMemo, digest
-from .chart import Chart
+from .loader import Chart
 from .errors import ChartError, ValuesError
 from .origin import KeyPath, Origins, dotted
 from .values import Values
-from .yamlio import type_name
+from .golang import type_name
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

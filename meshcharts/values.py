@@ -11,13 +11,15 @@ from pathlib import Path
 
 from .cache import IdentityMemo
 from .errors import ValuesError
-from .yamlio import Int64, load_values_text, type_name
+from .golang import Int64, merge_maps, type_name
+from .yamlio import load_values_text
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, Callable, Iterable, Protocol, Sequence
 
     Values = dict[str, Any]
+    from .loader import Chart, Dependency
 
     class ChartLike(Protocol):
         name: str
@@ -29,20 +31,6 @@ else:
 # Helm's caps on --set: list indexes and key nesting.
 MAX_INDEX = 65536
 MAX_NESTED_NAME_LEVEL = 30
-
-
-def merge_maps(base: Values, overlay: Values) -> Values:
-    """Merge ``overlay`` into ``base`` in place as Helm merges ``-f`` files: maps merge
-    recursively, anything else (lists, scalars, ``null``) replaces. Only ``base`` itself
-    changes: a map nested in it may also sit elsewhere (a YAML alias, an earlier file), so it is
-    copied before it takes the overlay."""
-    for key, value in overlay.items():
-        current = base.get(key)
-        if isinstance(value, dict) and isinstance(current, dict):
-            base[key] = merge_maps(dict(current), value)
-        else:
-            base[key] = value
-    return base
 
 
 def read_values_file(path: str | Path, label: str | None = None) -> Values:
@@ -357,3 +345,53 @@ def lookup(values: Values, dotted: str) -> tuple[bool, Any]:
             return False, None
         node = node[part]
     return True, node
+
+
+# --- enabling children (conditions and tags) ------------------------------------------------
+
+def enabled_tree(chart: Chart, user: Values) -> tuple[Chart, Values]:
+    """The chart with every disabled child removed, and the values its templates see.
+
+    Decided as Helm decides, on the values coalesced over the whole tree: all listed children
+    start enabled; tags (top-level ``tags:``) may disable; a condition (first path holding a bool)
+    overrides tags; unlisted children always render. A disabled child's section then stays as
+    the parent level left it: no defaults of its own, no globals (Helm coalesces again without it)."""
+    raw: dict[str, Any] = {}
+    values = coalesce(chart, user, raw=raw)
+    tags = values.get("tags") if isinstance(values.get("tags"), dict) else {}
+    disabled: list[str] = []
+    tree = _prune(chart, values, tags, "", disabled)
+    for path in disabled:
+        *parents, name = path.split(".")
+        node = values
+        for part in parents:  # maps coalescing built: safe to change
+            node = node[part]
+        node[name] = raw[path]
+    return tree, values
+
+
+def _prune(chart: Chart, values: Values, tags: dict, prefix: str, disabled: list[str]) -> Chart:
+    deps = {d.key: d for d in chart.dependencies}
+    kept = []
+    for child in chart.children:
+        dep = deps.get(child.name)
+        if dep is not None and not _enabled(dep, values, tags, prefix):
+            disabled.append(prefix + child.name)
+            continue
+        kept.append(_prune(child, values, tags, f"{prefix}{child.name}.", disabled))
+    return chart._replace(children=tuple(kept))
+
+
+def _enabled(dep: Dependency, values: Values, tags: dict, prefix: str) -> bool:
+    enabled = True
+    found = [tags[t] for t in dep.tags if isinstance(tags.get(t), bool)]
+    if found:
+        enabled = any(found)
+    for path in (dep.condition or "").split(","):
+        path = path.strip()
+        if not path:
+            continue
+        ok, value = lookup(values, prefix + path)
+        if ok and isinstance(value, bool):
+            return value
+    return enabled

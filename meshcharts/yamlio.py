@@ -11,6 +11,7 @@ import math
 import re
 
 from .errors import ValuesError
+from .golang import Int64, go_g, go_key, merge_maps, type_name
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -114,17 +115,6 @@ def _budgeted_flatten(flatten: Any, yaml: Any) -> Any:
     return flatten_mapping
 
 
-def go_key(key: Any) -> str:
-    """Map keys become strings, as they do when Helm turns YAML into JSON."""
-    if isinstance(key, str):
-        return key
-    if isinstance(key, bool):
-        return "true" if key else "false"
-    if key is None:
-        return "null"
-    return format_number(key)
-
-
 def _normalize(value: Any, where: str) -> Any:
     """String keys everywhere; reject recursive and exploding (alias bomb) documents."""
     sizes: dict[int, int] = {}
@@ -220,7 +210,6 @@ def _load_values_text(text: str, where: str) -> dict:
             continue
         if not isinstance(doc, dict):
             raise ValuesError(f"values must be a map of keys, not {type_name(doc)}", where)
-        from .values import merge_maps
         merge_maps(merged, _normalize(doc, where))
     return merged
 
@@ -318,98 +307,6 @@ def key_position(text: str, path: tuple[str | int, ...]) -> tuple[int, int] | No
     return found
 
 
-def value_kind(value: Any) -> str:
-    """The kind of a values datum: null, bool, int64 (typed on the command line), number,
-    string, list, map, or the Python type's name for anything else."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, Int64):
-        return "int64"
-    if isinstance(value, (int, float)):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, (list, tuple)):
-        return "list"
-    if isinstance(value, dict):
-        return "map"
-    return type(value).__name__
-
-
-_KIND_NAMES = {"null": "null", "bool": "a boolean", "int64": "a number", "number": "a number",
-               "string": "a string", "list": "a list", "map": "a map"}
-
-
-def type_name(value: Any) -> str:
-    """A value's type in words, for messages (``a string``, ``a map``)."""
-    kind = value_kind(value)
-    return _KIND_NAMES.get(kind, kind)
-
-
-# --- numbers -------------------------------------------------------------------------------
-
-def format_number(value: int | float) -> str:
-    """A number as Go's ``%v`` prints a float64: shortest digits, exponent form from 1e+06 up
-    and below 1e-04.
-
-    Helm reads every number in values as float64, so ``1.0`` prints ``1`` and ``1000000``
-    prints ``1e+06``; integers that came from ``--set`` are :class:`Int64` and print plainly.
-    """
-    if isinstance(value, Int64):
-        return int.__repr__(value)
-    key = (type(value), value)
-    text = _FORMATTED.get(key)
-    if text is None:
-        text = _format_float(float(value))
-        if len(_FORMATTED) < 4096:
-            _FORMATTED[key] = text
-    return text
-
-
-_FORMATTED: dict[tuple[type, float], str] = {}  # the same few numbers print again and again
-
-
-def _format_float(f: float) -> str:
-    if math.isnan(f):
-        return "NaN"
-    if math.isinf(f):
-        return "+Inf" if f > 0 else "-Inf"
-    return _go_g(f, 6)
-
-
-def _go_g(f: float, eprec: int) -> str:
-    if f == 0:
-        return "-0" if math.copysign(1, f) < 0 else "0"
-    text = repr(f)  # Python's repr is the shortest round-trip form, like Go's
-    sign = "-" if text.startswith("-") else ""
-    text = text.lstrip("-")
-    mant, _, exp_s = text.partition("e")
-    int_part, _, frac = mant.partition(".")
-    digits = (int_part + frac).lstrip("0")
-    exp = (int(exp_s) if exp_s else 0) + len(int_part) - 1
-    if int_part.strip("0") == "":  # 0.000123: the exponent comes from the leading zeros
-        lead = len(frac) - len(frac.lstrip("0"))
-        exp = (int(exp_s) if exp_s else 0) - lead - 1
-    digits = digits.rstrip("0") or "0"
-    if exp < -4 or exp >= eprec:
-        m = digits[0] + ("." + digits[1:] if len(digits) > 1 else "")
-        return f"{sign}{m}e{'-' if exp < 0 else '+'}{abs(exp):02d}"
-    if exp < 0:
-        return f"{sign}0.{'0' * (-exp - 1)}{digits}"
-    whole = digits[: exp + 1].ljust(exp + 1, "0")
-    rest = digits[exp + 1:]
-    return f"{sign}{whole}{'.' + rest if rest else ''}"
-
-
-class Int64(int):
-    """An integer typed on the command line (``--set a=5``): Helm keeps these as int64."""
-
-    def __repr__(self) -> str:
-        return int.__repr__(self)
-
-
 # --- toYaml ----------------------------------------------------------------------------------
 
 def _v2_key_less(a: str, b: str) -> int:
@@ -487,7 +384,7 @@ def _repr_float(dumper: Any, value: float) -> Any:
     if value.is_integer() and abs(value) < 1e21:
         return dumper.represent_scalar("tag:yaml.org,2002:int", str(int(value)))
     else:
-        text = _go_g(value, 21 if value.is_integer() else 6).replace("+Inf", ".inf").replace("-Inf", "-.inf")
+        text = go_g(value, 21 if value.is_integer() else 6).replace("+Inf", ".inf").replace("-Inf", "-.inf")
         text = text.replace("NaN", ".nan")
     return dumper.represent_scalar("tag:yaml.org,2002:float", text)
 
@@ -559,7 +456,7 @@ def _simple_scalar(value: Any, column: int, indent: int = 0) -> str:
             return str(int(value))
         if math.isnan(value) or math.isinf(value):
             raise _NotSimple
-        return _go_g(value, 6)
+        return go_g(value, 6)
     if t is str:
         if "\n" in value:
             return _literal_block(value, indent + 2)

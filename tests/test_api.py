@@ -120,7 +120,8 @@ def test_a_long_running_process_does_not_keep_every_chart_it_rendered(make_chart
     import gc
     import tracemalloc
 
-    from meshcharts import engine, schema, values
+    from meshcharts import schema, values
+    from meshcharts.template import engine
     for memo in (values._STRIPPED, engine._FILES, schema._VALIDATORS, schema._SCHEMA_DIGESTS):
         monkeypatch.setattr(memo, "size", 4)
     spec = {"values.yaml": "".join(f"k{i}: {{a: {i}, b: [1, 2], c: {{d: x}}}}\n" for i in range(300)),

@@ -63,14 +63,16 @@ def test_file_from_other_code_is_not_read(cache_dir, monkeypatch):
     assert DiskCache("t").get("k") is None
 
 
-@pytest.mark.parametrize("module", ["compiler.py", "engine.py", "funcs.py", "runtime.py", "schema.py", "values.py",
-                                    "yamlio.py"])
+@pytest.mark.parametrize("module", ["template/compiler.py", "template/engine.py", "template/funcs.py",
+                                    "template/runtime.py", "golang.py", "schema.py", "values.py", "yamlio.py"])
 def test_salt_changes_with_the_modules_that_make_cached_values(tmp_path, monkeypatch, module):
     """Parsed values (yamlio, values), compiled code (compiler, runtime, engine, funcs) and schema
     verdicts (schema)."""
     package = Path(cache.__file__).parent
-    for source in package.glob("*.py"):
-        (tmp_path / source.name).write_bytes(source.read_bytes())
+    for source in package.rglob("*.py"):
+        copy = tmp_path / source.relative_to(package)
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        copy.write_bytes(source.read_bytes())
     monkeypatch.setattr(cache, "__file__", str(tmp_path / "cache.py"))
     before = cache._code_stamp()
     os.utime(tmp_path / module, ns=(0, 12345))

@@ -10,7 +10,7 @@ import pytest
 
 from meshcharts import render
 
-DASHBOARDS = Path(__file__).resolve().parent.parent / "meshcharts" / "chart" / "charts" / "grafana" / "dashboards"
+DASHBOARDS = Path(__file__).resolve().parent.parent / "meshcharts" / "charts" / "istio" / "charts" / "grafana" / "dashboards"
 NAMES = ["galley", "istio-mesh", "istio-performance", "istio-service", "istio-workload", "mixer", "pilot"]
 # Istio 1.0's own metrics, the control plane's and Envoy's.
 METRIC = re.compile(r"\b(istio_requests_total|istio_request_duration_seconds(?:_bucket|_sum|_count)?"

@@ -67,14 +67,15 @@ def test_missing_files_are_named(args, fragment):
 
 
 def test_unknown_profile_lists_the_known_ones():
-    message = assert_clean_failure(run("render", "--profile", "demoo"), "--profile: unknown profile 'demoo'")
+    message = assert_clean_failure(run("render", "--profile", "demoo"),
+                                   "--profile: unknown profile 'demoo' (did you mean 'demo'?)")
     assert "known profiles: default, auth," in message and "demo," in message
 
 
 def test_unknown_profile_of_a_chart_lists_its_profiles(make_chart):
     chart = make_chart({"templates/cm.yaml": "kind: ConfigMap\n", "profiles/small.yaml": "a: 1\n"})
     assert_clean_failure(run("render", "--chart", str(chart), "--profile", "../small"),
-                         "--profile: unknown profile '../small'; known profiles: default, small")
+                         "--profile: unknown profile '../small' (did you mean 'small'?); known profiles: default, small")
 
 
 @pytest.mark.parametrize(("arg", "fragment"), [

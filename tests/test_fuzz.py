@@ -13,9 +13,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from meshcharts import render
-from meshcharts.bundle import CHART_DIR
+from meshcharts.bundle import bundled
 from meshcharts.errors import MeshchartsError
-from meshcharts.funcs import bare_or_quoted
+from meshcharts.template.funcs import bare_or_quoted
 
 # By default a fixed sequence of examples (reproducible in CI, a few seconds) and no example
 # database on disk; FUZZ_EXAMPLES=N explores N fresh random examples per test instead.
@@ -30,7 +30,7 @@ _RAW_PYTHON_ERROR = re.compile(r"\b(TypeError|KeyError|AttributeError|ValueError
 
 def _schema_paths() -> list[tuple[str, ...]]:
     import json
-    schema = json.loads((CHART_DIR / "values.schema.json").read_text(encoding="utf-8"))
+    schema = json.loads((bundled("istio").directory / "values.schema.json").read_text(encoding="utf-8"))
     out = []
 
     def walk(node: dict, path: tuple[str, ...]) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from meshcharts import render
-from meshcharts.bundle import profile_names
+from meshcharts.bundle import bundled
 
 OVERRIDES = {
     "override-private-registry": dict(profile="demo", set_values=[
@@ -19,7 +19,7 @@ OVERRIDES = {
 }
 
 
-@pytest.mark.parametrize("profile", profile_names(), ids=[f"profile-{p}" for p in profile_names()])
+@pytest.mark.parametrize("profile", bundled("istio").profile_names(), ids=[f"profile-{p}" for p in bundled("istio").profile_names()])
 def test_profile(profile, golden):
     assert render(profile).text == golden
 

@@ -13,7 +13,10 @@ import pytest
 
 from meshcharts import render
 from meshcharts.api import RenderOptions, load, value_origins
-from meshcharts.bundle import CHART_DIR, bundled_defaults, profile_names
+from meshcharts.bundle import bundled
+
+MESH = bundled("istio")
+CHART_DIR = MESH.directory
 from cli_runner import invoke
 from meshcharts.errors import ChartError, MeshchartsError
 from meshcharts.schema import unknown_keys, violations
@@ -42,7 +45,7 @@ def _key_paths(values, path=()):
 
 
 def test_every_default_key_has_a_type_and_a_description():
-    for path in _key_paths(bundled_defaults()):
+    for path in _key_paths(MESH.defaults()):
         node = SCHEMA
         for key in path:
             node = node["properties"][key]
@@ -51,7 +54,7 @@ def test_every_default_key_has_a_type_and_a_description():
 
 
 def _profile_cases():
-    cases = [(name, ()) for name in profile_names()]
+    cases = [(name, ()) for name in MESH.profile_names()]
     for case in sorted(CASES.glob("*.yaml")) if CASES.is_dir() else []:
         spec = load_values_text(case.read_text(), str(case))
         cases.append((spec.get("profile", "default"), tuple(spec.get("set", ()))))

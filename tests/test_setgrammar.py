@@ -6,7 +6,7 @@ import pytest
 from meshcharts import render
 from meshcharts.errors import ValuesError
 from meshcharts.values import MAX_INDEX, user_values
-from meshcharts.yamlio import Int64
+from meshcharts.golang import Int64
 
 
 def parse(arg: str, flag: str = "--set") -> dict:

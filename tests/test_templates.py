@@ -417,19 +417,19 @@ def test_whitespace_control(render_chart):
     ("é ü", "é ü"),
 ], ids=lambda v: repr(v))
 def test_bare_or_quoted_prints_like_helm_unless_that_breaks_yaml(text, printed):
-    from meshcharts.funcs import bare_or_quoted
+    from meshcharts.template.funcs import bare_or_quoted
     assert bare_or_quoted(text) == printed
 
 
 def test_entries_filter_prints_a_map_like_a_helm_range_loop():
-    from meshcharts.funcs import entries
+    from meshcharts.template.funcs import entries
     # sorted keys; numbers and typed-looking text bare; a missing value prints nothing; hostile text quoted
     assert entries({"b": "true", "a": 10, "c": "x: y", "d": None}) == 'a: 10\nb: true\nc: "x: y"\nd: '
     assert entries({"n": {"k": "v"}}) == "n:\n  k: v"
 
 
 def test_text_joins_values_as_printing_them_does():
-    from meshcharts.funcs import text
-    from meshcharts.yamlio import Int64
+    from meshcharts.template.funcs import text
+    from meshcharts.golang import Int64
     assert text("reg", "/", "pilot", ":", 1.0) == "reg/pilot:1"
     assert text(None, "/proxy:", Int64(5)) == "/proxy:5"   # a null prints nothing, as {{ }} does

@@ -10,98 +10,30 @@ import base64
 import posixpath
 import re
 
-from .errors import TemplateError
-from .yamlio import format_number, load_values_text, to_yaml, value_kind
+from ..errors import TemplateError
+from ..golang import Missing, go_quote, go_str, go_type, is_empty, is_nil, semver_compare as _semver_compare
+from ..yamlio import load_values_text, to_yaml
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
 
-class Missing:
-    """Marker base for "no value" (a missing key): prints empty, counts as empty."""
+_VERB = re.compile(r"%([-+# 0]*)(\d+)?(?:\.(\d+))?([a-zA-Z%])")
+# The largest width or precision Go's fmt accepts (its parsenum overflow guard).
+_GO_MAX_WIDTH = 10_000_009
 
 
 class FailRequested(Exception):
     """``fail``/``required`` stopping a render: the message is the chart author's."""
 
 
-def is_nil(value: Any) -> bool:
-    return value is None or isinstance(value, Missing)
-
-
-def is_empty(value: Any) -> bool:
-    """Go's emptiness (``default``, ``empty``): nil, false, 0, "", empty list or map."""
-    if is_nil(value):
-        return True
-    if isinstance(value, bool):
-        return not value
-    if isinstance(value, (int, float)):
-        return value == 0
-    if isinstance(value, (str, list, tuple, dict)):
-        return len(value) == 0
-    return False
-
-
-def go_str(value: Any, nil: str = "") -> str:
-    """A value as Go's ``%v`` prints it (``nil`` is what a missing value prints as)."""
-    if isinstance(value, str):
-        return value
-    if is_nil(value):
-        return nil
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return format_number(value)
-    if isinstance(value, (list, tuple)):
-        return "[" + " ".join(go_str(v, "<nil>") for v in value) + "]"
-    if isinstance(value, dict):
-        return "map[" + " ".join(f"{k}:{go_str(v, '<nil>')}" for k, v in sorted(value.items())) + "]"
-    return str(value)
-
-
-_GO_TYPES = {"bool": "bool", "int64": "int64", "number": "float64", "string": "string",
-             "list": "[]interface {}", "map": "map[string]interface {}"}
-
-
-def go_type(value: Any) -> str:
-    """A value's type as Go names it in template errors (values-file numbers are float64)."""
-    if is_nil(value):
-        return "<nil>"
-    kind = value_kind(value)
-    return _GO_TYPES.get(kind, kind)
-
-
-_NEEDS_ESCAPE = re.compile(r'[^\x20-\x7e]|["\\]')
-
-
-def go_quote(text: str) -> str:
-    """Go's ``%q``: double quotes, backslash escapes, printable Unicode kept."""
-    if _NEEDS_ESCAPE.search(text) is None:  # printable ASCII without quotes: nothing to escape
-        return f'"{text}"'
-    out = ['"']
-    for ch in text:
-        if ch == '"':
-            out.append('\\"')
-        elif ch == "\\":
-            out.append("\\\\")
-        elif ch in "\a\b\f\n\r\t\v":
-            out.append({"\a": "\\a", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\v": "\\v"}[ch])
-        elif ch.isprintable():
-            out.append(ch)
-        elif ord(ch) < 0x80:
-            out.append(f"\\x{ord(ch):02x}")
-        elif ord(ch) < 0x10000:
-            out.append(f"\\u{ord(ch):04x}")
-        else:
-            out.append(f"\\U{ord(ch):08x}")
-    out.append('"')
-    return "".join(out)
-
-
-_VERB = re.compile(r"%([-+# 0]*)(\d+)?(?:\.(\d+))?([a-zA-Z%])")
-# The largest width or precision Go's fmt accepts (its parsenum overflow guard).
-_GO_MAX_WIDTH = 10_000_009
+def semver_compare(constraint: str, version: Any) -> bool:
+    """``semverCompare`` for templates: a version it cannot read fails the template."""
+    try:
+        return _semver_compare(constraint, version)
+    except ValueError as e:
+        raise TemplateError(str(e)) from None
 
 
 def printf(fmt: str, *args: Any) -> str:
@@ -391,67 +323,6 @@ def go_print(*values: Any) -> str:
             out.append(" ")
         out.append(go_str(v, "<nil>"))
     return "".join(out)
-
-
-# --- semverCompare (Masterminds semver constraints) -----------------------------------------
-
-_VERSION = re.compile(r"^v?(\d+)(?:\.(\d+))?(?:\.(\d+))?(?:-([0-9A-Za-z.-]+))?(?:\+[0-9A-Za-z.-]+)?$")
-
-
-def _parse_version(text: str) -> tuple[int, int, int, str]:
-    m = _VERSION.match(text.strip())
-    if not m:
-        raise TemplateError(f"invalid semantic version {text!r}")
-    return int(m.group(1)), int(m.group(2) or 0), int(m.group(3) or 0), m.group(4) or ""
-
-
-def _cmp_versions(a: tuple, b: tuple) -> int:
-    import semver
-    va = semver.Version(a[0], a[1], a[2], a[3] or None)
-    vb = semver.Version(b[0], b[1], b[2], b[3] or None)
-    return va.compare(vb)
-
-
-def semver_compare(constraint: str, version: Any) -> bool:
-    """``semverCompare(">=1.9-0", v)``: comma = and, ``||`` = or; ``~``, ``^``, ``x`` wildcards."""
-    v = _parse_version(go_str(version))
-    for alternative in go_str(constraint).split("||"):
-        parts = [p for p in re.split(r"[,\s]+(?=[<>=!~^]|\d|v)", alternative.strip()) if p.strip()]
-        if parts and all(_check(p.strip(), v) for p in parts):
-            return True
-    return False
-
-
-def _check(part: str, v: tuple) -> bool:
-    m = re.match(r"^(>=|<=|!=|=>|=<|>|<|=|~>|~|\^)?\s*(.*)$", part)
-    op, target = (m.group(1) or "="), m.group(2)
-    wild = [x in ("x", "X", "*") for x in (target.lstrip("v").split("-")[0].split(".") + ["x", "x"])[:3]]
-    t = _parse_version(re.sub(r"(?<![0-9A-Za-z])[xX*](?![0-9A-Za-z])", "0", target) or "0")
-    if v[3] and not t[3]:  # a pre-release only satisfies constraints that name one
-        return False
-    c = _cmp_versions(v, t)
-    if op in ("=", "") and any(wild):
-        upper = (t[0] + 1, 0, 0, "") if wild[1] else (t[0], t[1] + 1, 0, "")
-        return c >= 0 and _cmp_versions(v, upper) < 0
-    if op == "=":
-        return c == 0
-    if op == "!=":
-        return c != 0
-    if op == ">":
-        return c > 0
-    if op == "<":
-        return c < 0
-    if op in (">=", "=>"):
-        return c >= 0
-    if op in ("<=", "=<"):
-        return c <= 0
-    if op in ("~", "~>"):
-        upper = (t[0] + 1, 0, 0, "") if wild[1] else (t[0], t[1] + 1, 0, "")
-        return c >= 0 and _cmp_versions(v, upper) < 0
-    if op == "^":
-        upper = (t[0] + 1, 0, 0, "") if t[0] > 0 else ((0, t[1] + 1, 0, "") if t[1] > 0 else (0, 0, t[2] + 1, ""))
-        return c >= 0 and _cmp_versions(v, upper) < 0
-    return False
 
 
 FILTERS: dict[str, Any] = {

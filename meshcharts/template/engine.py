@@ -14,13 +14,14 @@ import marshal
 import re
 
 from . import funcs, runtime
-from .cache import DiskCache, IdentityMemo, digest
-from .chart import Chart, chart_fields, glob_match
-from .errors import TemplateError
-from .funcs import FailRequested, go_str
+from ..cache import DiskCache, IdentityMemo, digest
+from ..errors import TemplateError
+from ..golang import glob_match, go_str
+from ..loader import Chart, chart_fields
+from .funcs import FailRequested
 from .runtime import NotAMap, Scope, TemplateObject
-from .values import Values
-from .yamlio import to_yaml
+from ..values import Values
+from ..yamlio import to_yaml
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -393,8 +394,8 @@ def _holder(value: Any, values: Values, path: str) -> str:
     search(values, ())
     if len(found) != 1:
         return ""
-    from .origin import dotted
-    from .yamlio import type_name
+    from ..golang import type_name
+    from ..origin import dotted
     key = found[0] if found[0][:1] == ("global",) else tuple(re.findall(r"/charts/([^/]+)", path)) + found[0]
     shown = f" ({go_str(value)[:40]!r})" if isinstance(value, str) else ""
     return f" ({dotted(key)} is {type_name(value)}{shown}, not a map)"

@@ -10,7 +10,7 @@ template reaches a Python internal.
 from __future__ import annotations
 
 
-from .funcs import Missing, go_str, go_type
+from ..golang import Missing, go_str, go_type
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

@@ -17,7 +17,7 @@ import jinja2
 from jinja2 import nodes
 
 from . import runtime
-from .errors import TemplateError
+from ..errors import TemplateError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

@@ -6,19 +6,21 @@ whole tree, as in Helm.
 """
 from __future__ import annotations
 
-import functools
 import os
 import re
 from collections import namedtuple
 from pathlib import Path
 
 from .errors import ChartError, MeshchartsError
-from .values import Values, coalesce, lookup, load_values_text
-from .yamlio import load_data, type_name
+from .golang import go_glob
+from .golang import format_number, type_name
+from .yamlio import load_data, load_values_text
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
+
+    Values = dict[str, Any]
 
 # Semantic version 2.0 (what Helm requires of Chart.yaml `version`).
 SEMVER = re.compile(
@@ -64,39 +66,6 @@ class Chart(namedtuple("Chart", "name directory metadata values templates files 
 
 # --- .helmignore ---------------------------------------------------------------------------
 
-@functools.lru_cache(maxsize=256)
-def _go_glob(pattern: str) -> re.Pattern[str]:
-    """Go's filepath.Match as a regex: ``*`` and ``?`` never cross ``/``. A pattern Go rejects
-    (an unclosed ``[``, a range such as ``[z-a]``) raises ValueError."""
-    out, i = [], 0
-    while i < len(pattern):
-        c = pattern[i]
-        if c == "*":
-            out.append("[^/]*")
-        elif c == "?":
-            out.append("[^/]")
-        elif c == "[":
-            j = pattern.find("]", i + 1)
-            if j < 0:
-                raise ValueError(f"syntax error in pattern {pattern!r}: '[' without ']'")
-            else:
-                body = pattern[i + 1:j]
-                if body.startswith("^"):
-                    body = "!" + body[1:]
-                out.append("[" + ("^" + body[1:] if body.startswith("!") else body).replace("\\", "\\\\") + "]")
-                i = j
-        elif c == "\\" and i + 1 < len(pattern):
-            i += 1
-            out.append(re.escape(pattern[i]))
-        else:
-            out.append(re.escape(c))
-        i += 1
-    try:
-        return re.compile("^" + "".join(out) + "$")
-    except re.error as e:
-        raise ValueError(f"syntax error in pattern {pattern!r}: {e.msg}") from None
-
-
 class IgnoreRules:
     """The root chart's .helmignore rules, plus Helm's built-in ``templates/.?*``."""
 
@@ -126,7 +95,7 @@ class IgnoreRules:
         dir_only = line.endswith("/")
         line = line.rstrip("/")
         by_path = "/" in line
-        self.rules.append((_go_glob(line.lstrip("/")), negate, dir_only, by_path))
+        self.rules.append((go_glob(line.lstrip("/")), negate, dir_only, by_path))
 
     def ignored(self, rel: str, is_dir: bool) -> bool:
         if rel in ("", "."):
@@ -184,7 +153,6 @@ def _metadata(directory: Path, where: str, hidden: bool) -> dict[str, Any]:
         raise ChartError(f"chart type {meta['type']!r} is not 'application' or 'library'", f"{where}/Chart.yaml")
     for key in ("appVersion", "apiVersion", "kubeVersion"):  # scalars keep their text
         if key in meta and meta[key] is not None and not isinstance(meta[key], str):
-            from .yamlio import format_number
             meta[key] = format_number(meta[key]) if isinstance(meta[key], (int, float)) else str(meta[key])
     return meta
 
@@ -325,65 +293,10 @@ def _load(directory: Path, rel_root: str, rules: IgnoreRules, where: str, root: 
                  children=tuple(sorted(named, key=lambda c: c.name)), schema=schema)
 
 
-# --- enabling children (conditions and tags) ------------------------------------------------
-
-def enabled_tree(chart: Chart, user: Values) -> tuple[Chart, Values]:
-    """The chart with every disabled child removed, and the values its templates see.
-
-    Decided as Helm decides, on the values coalesced over the whole tree: all listed children
-    start enabled; tags (top-level ``tags:``) may disable; a condition (first path holding a bool)
-    overrides tags; unlisted children always render. A disabled child's section then stays as
-    the parent level left it: no defaults of its own, no globals (Helm coalesces again without it)."""
-    raw: dict[str, Any] = {}
-    values = coalesce(chart, user, raw=raw)
-    tags = values.get("tags") if isinstance(values.get("tags"), dict) else {}
-    disabled: list[str] = []
-    tree = _prune(chart, values, tags, "", disabled)
-    for path in disabled:
-        *parents, name = path.split(".")
-        node = values
-        for part in parents:  # maps coalescing built: safe to change
-            node = node[part]
-        node[name] = raw[path]
-    return tree, values
-
-
-def _prune(chart: Chart, values: Values, tags: dict, prefix: str, disabled: list[str]) -> Chart:
-    deps = {d.key: d for d in chart.dependencies}
-    kept = []
-    for child in chart.children:
-        dep = deps.get(child.name)
-        if dep is not None and not _enabled(dep, values, tags, prefix):
-            disabled.append(prefix + child.name)
-            continue
-        kept.append(_prune(child, values, tags, f"{prefix}{child.name}.", disabled))
-    return chart._replace(children=tuple(kept))
-
-
-def _enabled(dep: Dependency, values: Values, tags: dict, prefix: str) -> bool:
-    enabled = True
-    found = [tags[t] for t in dep.tags if isinstance(tags.get(t), bool)]
-    if found:
-        enabled = any(found)
-    for path in (dep.condition or "").split(","):
-        path = path.strip()
-        if not path:
-            continue
-        ok, value = lookup(values, prefix + path)
-        if ok and isinstance(value, bool):
-            return value
-    return enabled
-
-
 def chart_fields(meta: dict[str, Any], is_root: bool) -> dict[str, Any]:
     """``.Chart`` for templates: Chart.yaml under Helm's capitalised names."""
     out = {CHART_FIELDS[k]: v for k, v in meta.items() if k in CHART_FIELDS}
     out["IsRoot"] = is_root
     return out
-
-
-def glob_match(pattern: str, path: str) -> bool:
-    """Go-style glob (``*`` stays within one path segment)."""
-    return bool(_go_glob(pattern).match(path))
 
 

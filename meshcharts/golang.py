@@ -1,0 +1,337 @@
+"""Go's and Helm's primitives that every stage shares: how Go prints a value (``%v``, ``%q``,
+float64 against int64), Go's type names, ``filepath.Match`` globs and semantic versions.
+
+The ground floor of meshcharts: it imports nothing of the package, so loading, values, templates
+and the manifest stage can all use it without depending on each other.
+"""
+from __future__ import annotations
+
+import functools
+import math
+import re
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+
+# --- nil and emptiness ---------------------------------------------------------------------
+
+class Missing:
+    """Marker base for "no value" (a missing key): prints empty, counts as empty."""
+
+
+def is_nil(value: Any) -> bool:
+    return value is None or isinstance(value, Missing)
+
+
+def is_empty(value: Any) -> bool:
+    """Go's emptiness (``default``, ``empty``): nil, false, 0, "", empty list or map."""
+    if is_nil(value):
+        return True
+    if isinstance(value, bool):
+        return not value
+    if isinstance(value, (int, float)):
+        return value == 0
+    if isinstance(value, (str, list, tuple, dict)):
+        return len(value) == 0
+    return False
+
+
+
+# --- printing values as Go does -----------------------------------------------------------
+
+def go_str(value: Any, nil: str = "") -> str:
+    """A value as Go's ``%v`` prints it (``nil`` is what a missing value prints as)."""
+    if isinstance(value, str):
+        return value
+    if is_nil(value):
+        return nil
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return format_number(value)
+    if isinstance(value, (list, tuple)):
+        return "[" + " ".join(go_str(v, "<nil>") for v in value) + "]"
+    if isinstance(value, dict):
+        return "map[" + " ".join(f"{k}:{go_str(v, '<nil>')}" for k, v in sorted(value.items())) + "]"
+    return str(value)
+
+
+_GO_TYPES = {"bool": "bool", "int64": "int64", "number": "float64", "string": "string",
+             "list": "[]interface {}", "map": "map[string]interface {}"}
+
+
+def go_type(value: Any) -> str:
+    """A value's type as Go names it in template errors (values-file numbers are float64)."""
+    if is_nil(value):
+        return "<nil>"
+    kind = value_kind(value)
+    return _GO_TYPES.get(kind, kind)
+
+
+_NEEDS_ESCAPE = re.compile(r'[^\x20-\x7e]|["\\]')
+
+
+def go_quote(text: str) -> str:
+    """Go's ``%q``: double quotes, backslash escapes, printable Unicode kept."""
+    if _NEEDS_ESCAPE.search(text) is None:  # printable ASCII without quotes: nothing to escape
+        return f'"{text}"'
+    out = ['"']
+    for ch in text:
+        if ch == '"':
+            out.append('\\"')
+        elif ch == "\\":
+            out.append("\\\\")
+        elif ch in "\a\b\f\n\r\t\v":
+            out.append({"\a": "\\a", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\v": "\\v"}[ch])
+        elif ch.isprintable():
+            out.append(ch)
+        elif ord(ch) < 0x80:
+            out.append(f"\\x{ord(ch):02x}")
+        elif ord(ch) < 0x10000:
+            out.append(f"\\u{ord(ch):04x}")
+        else:
+            out.append(f"\\U{ord(ch):08x}")
+    out.append('"')
+    return "".join(out)
+
+
+def go_key(key: Any) -> str:
+    """Map keys become strings, as they do when Helm turns YAML into JSON."""
+    if isinstance(key, str):
+        return key
+    if isinstance(key, bool):
+        return "true" if key else "false"
+    if key is None:
+        return "null"
+    return format_number(key)
+
+
+
+def value_kind(value: Any) -> str:
+    """The kind of a values datum: null, bool, int64 (typed on the command line), number,
+    string, list, map, or the Python type's name for anything else."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, Int64):
+        return "int64"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, (list, tuple)):
+        return "list"
+    if isinstance(value, dict):
+        return "map"
+    return type(value).__name__
+
+
+_KIND_NAMES = {"null": "null", "bool": "a boolean", "int64": "a number", "number": "a number",
+               "string": "a string", "list": "a list", "map": "a map"}
+
+
+def type_name(value: Any) -> str:
+    """A value's type in words, for messages (``a string``, ``a map``)."""
+    kind = value_kind(value)
+    return _KIND_NAMES.get(kind, kind)
+
+
+# --- numbers -------------------------------------------------------------------------------
+
+def format_number(value: int | float) -> str:
+    """A number as Go's ``%v`` prints a float64: shortest digits, exponent form from 1e+06 up
+    and below 1e-04.
+
+    Helm reads every number in values as float64, so ``1.0`` prints ``1`` and ``1000000``
+    prints ``1e+06``; integers that came from ``--set`` are :class:`Int64` and print plainly.
+    """
+    if isinstance(value, Int64):
+        return int.__repr__(value)
+    key = (type(value), value)
+    text = _FORMATTED.get(key)
+    if text is None:
+        text = _format_float(float(value))
+        if len(_FORMATTED) < 4096:
+            _FORMATTED[key] = text
+    return text
+
+
+_FORMATTED: dict[tuple[type, float], str] = {}  # the same few numbers print again and again
+
+
+def _format_float(f: float) -> str:
+    if math.isnan(f):
+        return "NaN"
+    if math.isinf(f):
+        return "+Inf" if f > 0 else "-Inf"
+    return go_g(f, 6)
+
+
+def go_g(f: float, eprec: int) -> str:
+    if f == 0:
+        return "-0" if math.copysign(1, f) < 0 else "0"
+    text = repr(f)  # Python's repr is the shortest round-trip form, like Go's
+    sign = "-" if text.startswith("-") else ""
+    text = text.lstrip("-")
+    mant, _, exp_s = text.partition("e")
+    int_part, _, frac = mant.partition(".")
+    digits = (int_part + frac).lstrip("0")
+    exp = (int(exp_s) if exp_s else 0) + len(int_part) - 1
+    if int_part.strip("0") == "":  # 0.000123: the exponent comes from the leading zeros
+        lead = len(frac) - len(frac.lstrip("0"))
+        exp = (int(exp_s) if exp_s else 0) - lead - 1
+    digits = digits.rstrip("0") or "0"
+    if exp < -4 or exp >= eprec:
+        m = digits[0] + ("." + digits[1:] if len(digits) > 1 else "")
+        return f"{sign}{m}e{'-' if exp < 0 else '+'}{abs(exp):02d}"
+    if exp < 0:
+        return f"{sign}0.{'0' * (-exp - 1)}{digits}"
+    whole = digits[: exp + 1].ljust(exp + 1, "0")
+    rest = digits[exp + 1:]
+    return f"{sign}{whole}{'.' + rest if rest else ''}"
+
+
+class Int64(int):
+    """An integer typed on the command line (``--set a=5``): Helm keeps these as int64."""
+
+    def __repr__(self) -> str:
+        return int.__repr__(self)
+
+
+# --- Helm's merge of values maps ----------------------------------------------------------
+
+def merge_maps(base: dict, overlay: dict) -> dict:
+    """Merge ``overlay`` into ``base`` in place as Helm merges ``-f`` files: maps merge
+    recursively, anything else (lists, scalars, ``null``) replaces. Only ``base`` itself
+    changes: a map nested in it may also sit elsewhere (a YAML alias, an earlier file), so it is
+    copied before it takes the overlay."""
+    for key, value in overlay.items():
+        current = base.get(key)
+        if isinstance(value, dict) and isinstance(current, dict):
+            base[key] = merge_maps(dict(current), value)
+        else:
+            base[key] = value
+    return base
+
+
+
+# --- semantic versions (Masterminds semver, as Helm's semverCompare reads them) ----------------
+
+_VERSION = re.compile(r"^v?(\d+)(?:\.(\d+))?(?:\.(\d+))?(?:-([0-9A-Za-z.-]+))?(?:\+[0-9A-Za-z.-]+)?$")
+
+
+def _parse_version(text: str) -> tuple[int, int, int, str]:
+    m = _VERSION.match(text.strip())
+    if not m:
+        raise ValueError(f"invalid semantic version {text!r}")
+    return int(m.group(1)), int(m.group(2) or 0), int(m.group(3) or 0), m.group(4) or ""
+
+
+def _prerelease_key(pre: str) -> tuple:
+    """Semver precedence of a pre-release: none ranks above any; numeric identifiers compare as
+    numbers and rank below alphanumeric ones; a longer list wins when one is a prefix of the other."""
+    if not pre:
+        return (1,)
+    return (0, tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in pre.split(".")))
+
+
+def _cmp_versions(a: tuple, b: tuple) -> int:
+    ka, kb = (a[:3], _prerelease_key(a[3])), (b[:3], _prerelease_key(b[3]))
+    return (ka > kb) - (ka < kb)
+
+
+def parse_version(text: str) -> tuple[int, int, int, str]:
+    """``v1.2.3-pre`` as (1, 2, 3, "pre"), as Masterminds semver reads it (missing parts are 0);
+    ValueError for anything else."""
+    return _parse_version(text)
+
+
+def compare_versions(a: str, b: str) -> int:
+    """-1, 0 or 1 as version ``a`` precedes, equals or follows ``b`` (semver precedence)."""
+    return _cmp_versions(_parse_version(a), _parse_version(b))
+
+
+def semver_compare(constraint: str, version: Any) -> bool:
+    """``semverCompare(">=1.9-0", v)``: comma = and, ``||`` = or; ``~``, ``^``, ``x`` wildcards."""
+    v = _parse_version(go_str(version))
+    for alternative in go_str(constraint).split("||"):
+        parts = [p for p in re.split(r"[,\s]+(?=[<>=!~^]|\d|v)", alternative.strip()) if p.strip()]
+        if parts and all(_check(p.strip(), v) for p in parts):
+            return True
+    return False
+
+
+def _check(part: str, v: tuple) -> bool:
+    m = re.match(r"^(>=|<=|!=|=>|=<|>|<|=|~>|~|\^)?\s*(.*)$", part)
+    op, target = (m.group(1) or "="), m.group(2)
+    wild = [x in ("x", "X", "*") for x in (target.lstrip("v").split("-")[0].split(".") + ["x", "x"])[:3]]
+    t = _parse_version(re.sub(r"(?<![0-9A-Za-z])[xX*](?![0-9A-Za-z])", "0", target) or "0")
+    if v[3] and not t[3]:  # a pre-release only satisfies constraints that name one
+        return False
+    c = _cmp_versions(v, t)
+    if op in ("=", "") and any(wild):
+        upper = (t[0] + 1, 0, 0, "") if wild[1] else (t[0], t[1] + 1, 0, "")
+        return c >= 0 and _cmp_versions(v, upper) < 0
+    if op == "=":
+        return c == 0
+    if op == "!=":
+        return c != 0
+    if op == ">":
+        return c > 0
+    if op == "<":
+        return c < 0
+    if op in (">=", "=>"):
+        return c >= 0
+    if op in ("<=", "=<"):
+        return c <= 0
+    if op in ("~", "~>"):
+        upper = (t[0] + 1, 0, 0, "") if wild[1] else (t[0], t[1] + 1, 0, "")
+        return c >= 0 and _cmp_versions(v, upper) < 0
+    if op == "^":
+        upper = (t[0] + 1, 0, 0, "") if t[0] > 0 else ((0, t[1] + 1, 0, "") if t[1] > 0 else (0, 0, t[2] + 1, ""))
+        return c >= 0 and _cmp_versions(v, upper) < 0
+    return False
+
+
+
+# --- filepath.Match ------------------------------------------------------------------------
+
+@functools.lru_cache(maxsize=256)
+def go_glob(pattern: str) -> re.Pattern[str]:
+    """Go's filepath.Match as a regex: ``*`` and ``?`` never cross ``/``. A pattern Go rejects
+    (an unclosed ``[``, a range such as ``[z-a]``) raises ValueError."""
+    out, i = [], 0
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "*":
+            out.append("[^/]*")
+        elif c == "?":
+            out.append("[^/]")
+        elif c == "[":
+            j = pattern.find("]", i + 1)
+            if j < 0:
+                raise ValueError(f"syntax error in pattern {pattern!r}: '[' without ']'")
+            else:
+                body = pattern[i + 1:j]
+                if body.startswith("^"):
+                    body = "!" + body[1:]
+                out.append("[" + ("^" + body[1:] if body.startswith("!") else body).replace("\\", "\\\\") + "]")
+                i = j
+        elif c == "\\" and i + 1 < len(pattern):
+            i += 1
+            out.append(re.escape(pattern[i]))
+        else:
+            out.append(re.escape(c))
+        i += 1
+    try:
+        return re.compile("^" + "".join(out) + "$")
+    except re.error as e:
+        raise ValueError(f"syntax error in pattern {pattern!r}: {e.msg}") from None
+
+
+def glob_match(pattern: str, path: str) -> bool:
+    """Go-style glob (``*`` stays within one path segment)."""
+    return bool(go_glob(pattern).match(path))
