@@ -18,6 +18,7 @@ import math
 import re
 
 from ..errors import MeshchartsError
+from ..golang import go_g, go_quote
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -100,8 +101,7 @@ def _go_float(f: float) -> str:
         return "NaN"
     if math.isinf(f):
         return "+Inf" if f > 0 else "-Inf"
-    from ..yamlio import _go_g
-    return _go_g(f, 21)
+    return go_g(f, 21)
 
 
 def go_sprint_one(value: Any) -> str:
@@ -175,7 +175,7 @@ def go_sprintf(fmt: str, *args: Any) -> str:
             text = format(a, "x") if isinstance(a, int) else a.encode().hex()
             text = text.upper() if verb == "X" else text
         elif verb == "q" and isinstance(a, str):
-            text = _go_quote(a)
+            text = go_quote(a)
         elif verb == "t" and isinstance(a, bool):
             text = "true" if a else "false"
         elif verb in "feg" and isinstance(a, (int, float)) and not isinstance(a, bool):
@@ -215,26 +215,6 @@ def _go_type(value: Any) -> str:
     if value is None:
         return "<nil>"
     return getattr(value, "type_name", type(value).__name__)
-
-
-def _go_quote(s: str) -> str:
-    """strconv.Quote: double quotes, Go escapes for control characters."""
-    out = ['"']
-    for c in s:
-        if c in '"\\':
-            out.append("\\" + c)
-        elif c == "\n":
-            out.append("\\n")
-        elif c == "\t":
-            out.append("\\t")
-        elif c == "\r":
-            out.append("\\r")
-        elif not c.isprintable():
-            out.append(f"\\x{ord(c):02x}" if ord(c) < 0x80 else f"\\u{ord(c):04x}")
-        else:
-            out.append(c)
-    out.append('"')
-    return "".join(out)
 
 
 # --- lexing -----------------------------------------------------------------------------------

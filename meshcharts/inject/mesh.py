@@ -113,7 +113,7 @@ def parse_go_duration(text: str) -> int | None:
     """Go's ``time.ParseDuration`` in nanoseconds (``1m0s``, ``1.5s``, ``300ms``), or None."""
     s = text
     sign = 1
-    if s[:1] in "+-":
+    if s[:1] and s[0] in "+-":
         sign = -1 if s[0] == "-" else 1
         s = s[1:]
     if s == "0":

@@ -181,10 +181,14 @@ def inject_chunks(chunks: list[Chunk], opts: Options, notes: list[str]) -> None:
         if m is not None and m.group(1) not in WORKLOAD_KINDS:
             continue
         obj = load_document(c.text, c.where, c.line)
-        if not isinstance(obj, dict):
+        if obj is None:  # comments only
             continue
+        if not isinstance(obj, dict):
+            raise InjectError("not a Kubernetes object (a map with apiVersion and kind)", c.place())
         kind = obj.get("kind")
-        if not isinstance(kind, str) or kind not in WORKLOAD_KINDS:
+        if not isinstance(kind, str) or not kind:
+            raise InjectError("no kind: cannot tell whether it is a workload", c.place())
+        if kind not in WORKLOAD_KINDS:
             continue
         try:
             changed = _inject_object(obj, kind, opts, namespaces, notes, c.place())
