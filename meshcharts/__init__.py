@@ -8,7 +8,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-__all__ = ["render", "RenderOptions", "render_options", "effective_values", "Manifest", "Document",
+__all__ = ["render", "inject", "RenderOptions", "render_options", "effective_values", "Manifest", "Document",
            "MeshchartsError"]
 
 
@@ -19,6 +19,9 @@ def __getattr__(name: str) -> Any:  # imports on first use keep `meshcharts --he
     if name in ("Manifest", "Document"):
         from . import manifest
         return getattr(manifest, name)
+    if name == "inject":  # the package, callable as the function (see meshcharts.inject)
+        import importlib
+        return importlib.import_module(".inject", __name__)
     if name == "MeshchartsError":
         from .errors import MeshchartsError
         return MeshchartsError

@@ -220,3 +220,15 @@ def write_atomically(path: str | Path, text: str) -> None:
 
 __all__ = ["inject", "inject_text", "inject_files", "inject_tree", "build_options", "Injected", "InjectError",
            "Injector"]
+
+
+class _CallableModule(type(sys)):  # type: ignore[misc]
+    """``meshcharts.inject`` is both this package and the API function beside ``render``:
+    ``from meshcharts import inject; inject("app.yaml")`` calls :func:`inject`, while
+    ``meshcharts.inject.inject_text`` and the submodules stay reachable."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Injected:
+        return inject(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule

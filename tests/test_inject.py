@@ -1,0 +1,380 @@
+"""`meshcharts inject`: kube-inject's injection, repeatable and readable, with the registry and
+webhook options, and one located error for each kind of bad input."""
+from __future__ import annotations
+
+import hashlib
+import json
+import textwrap
+
+import pytest
+import yaml
+
+from cli_runner import invoke
+from meshcharts import inject, render
+from meshcharts.inject.injector import canonical_quantity, decode
+
+# Istio 1.0.6's own status version for the chart's default values: sha256 of the injector
+# template exactly as Helm renders it (every byte, whitespace-only lines too).
+DEFAULT_TEMPLATE_SHA256 = "ade662dc6d8140465c402213e371068a370501da0d0235939d6260c06a64ea29"
+
+HELLO = textwrap.dedent("""\
+    apiVersion: apps/v1
+    kind: Deployment
+    metadata:
+      name: hello
+      namespace: shop
+    spec:
+      replicas: 2
+      selector:
+        matchLabels: {app: hello}
+      template:
+        metadata:
+          labels:
+            app: hello
+            version: v1
+        spec:
+          containers:
+            - name: hello
+              image: "registry.example/hello:1.0"
+              ports:
+                - containerPort: 8080
+                  name: http
+    """)
+SERVICE = textwrap.dedent("""\
+    # The service in front of hello; this comment stays.
+    kind: Service
+    apiVersion: v1
+    metadata:
+      name: hello
+    spec:
+      ports:
+        - port: 80      # and so does this one
+    """)
+
+
+def objects(text: str) -> list:
+    return [d for d in yaml.safe_load_all(text) if d is not None]
+
+
+def pod(obj: dict) -> dict:
+    return obj["spec"]["template"]
+
+
+def status(obj: dict) -> dict:
+    return json.loads(pod(obj)["metadata"]["annotations"]["sidecar.istio.io/status"])
+
+
+def test_injects_what_kube_inject_adds():
+    (dep,) = objects(inject(text=HELLO).text)
+    spec = pod(dep)["spec"]
+    assert [c["name"] for c in spec["containers"]] == ["hello", "istio-proxy"]
+    assert [c["name"] for c in spec["initContainers"]] == ["istio-init"]
+    assert [v["name"] for v in spec["volumes"]] == ["istio-envoy", "istio-certs"]
+    init = spec["initContainers"][0]
+    # Go's typed decoding: the numbers the template prints into args are strings ...
+    assert init["args"][:4] == ["-p", "15001", "-u", "1337"]
+    assert init["args"][init["args"].index("-b") + 1] == "8080"
+    # ... and restartPolicy, which the 1.11-era Container type lacks, is dropped.
+    assert "restartPolicy" not in init and "restartPolicy" not in spec["containers"][1]
+    proxy = spec["containers"][1]
+    assert proxy["image"] == "docker.io/istio/proxyv2:1.0.6"
+    assert proxy["args"][proxy["args"].index("--serviceCluster") + 1] == "hello"
+    assert proxy["args"][proxy["args"].index("--parentShutdownDuration") + 1] == "1m0s"
+    env = {e["name"]: e.get("value") for e in proxy["env"]}
+    assert env["ISTIO_METAJSON_LABELS"] == '{"app":"hello","version":"v1"}\n'
+    assert status(dep) == {"version": DEFAULT_TEMPLATE_SHA256, "initContainers": ["istio-init"],
+                           "containers": ["istio-proxy"], "volumes": ["istio-envoy", "istio-certs"],
+                           "imagePullSecrets": None}
+
+
+def test_status_version_is_sha256_of_the_rendered_template():
+    manifest = render(set_values=["global.proxy.privileged=true"])
+    cm = next(d.object for d in manifest.documents if d.kind == "ConfigMap" and d.name == "istio-sidecar-injector")
+    template = yaml.safe_load(cm["data"]["config"])["template"]
+    (dep,) = objects(inject(text=HELLO, set_values=["global.proxy.privileged=true"]).text)
+    assert status(dep)["version"] == hashlib.sha256(template.encode()).hexdigest()
+    assert status(dep)["version"] == "5fc9f9d7866e7c6d346c21c7cbaf70a358f84daa2738fe2d37e1b2d822efae89"  # Istio's
+    assert "securityContext:\n    \n    privileged: true\n    \n" in template  # Helm keeps those spaces
+
+
+def test_reinjection_gives_the_same_bytes():
+    once = inject(text=SERVICE + "---\n" + HELLO).text
+    twice = inject(text=once).text
+    assert twice == once
+    (_, dep) = objects(twice)
+    assert [c["name"] for c in pod(dep)["spec"]["containers"]] == ["hello", "istio-proxy"]
+
+
+def test_reinjection_with_other_values_replaces_the_sidecar():
+    once = inject(text=HELLO).text
+    again = inject(text=once, set_values=["global.hub=registry.local/istio"])
+    (dep,) = objects(again.text)
+    images = [c["image"] for c in pod(dep)["spec"]["containers"]]
+    assert images == ["registry.example/hello:1.0", "registry.local/istio/proxyv2:1.0.6"]
+    assert len(pod(dep)["spec"]["initContainers"]) == 1
+    assert status(dep)["version"] != DEFAULT_TEMPLATE_SHA256
+
+
+def test_output_keeps_the_inputs_fields_order_and_other_documents():
+    out = inject(text=SERVICE + "---\n" + HELLO).text
+    assert SERVICE in out  # not a workload: byte for byte, comments included
+    assert "creationTimestamp" not in out and "strategy: {}" not in out and "\nstatus:" not in out
+    assert "resources: {}" not in out
+    injected = out.split("---\n")[2]
+    top = [line.split(":")[0] for line in injected.splitlines() if line and not line.startswith(" ")]
+    assert top == ["apiVersion", "kind", "metadata", "spec"]
+    spec_keys = [line.strip().split(":")[0] for line in injected.splitlines() if line.startswith("  ")
+                 and not line.startswith("   ")]
+    assert spec_keys == ["name", "namespace", "replicas", "selector", "template"]
+
+
+def test_registry_mirrors_the_injected_images_and_adds_pull_secrets():
+    flags = dict(registry="registry.local:5000/mirror", set_values=["global.imagePullSecrets={regcred}"])
+    out = inject(text=HELLO, **flags).text
+    (dep,) = objects(out)
+    spec = pod(dep)["spec"]
+    assert spec["initContainers"][0]["image"] == "registry.local:5000/mirror/istio/proxy_init:1.0.6"
+    assert spec["containers"][1]["image"] == "registry.local:5000/mirror/istio/proxyv2:1.0.6"
+    assert spec["imagePullSecrets"] == [{"name": "regcred"}]
+    assert status(dep)["imagePullSecrets"] == ["regcred"]
+    assert inject(text=out, **flags).text == out  # still repeatable
+
+
+def test_registry_keeps_a_pull_secret_the_pod_already_has():
+    text = HELLO.replace("      containers:", "      imagePullSecrets:\n      - name: regcred\n      containers:")
+    (dep,) = objects(inject(text=text, registry="registry.local:5000/mirror",
+                            set_values=["global.imagePullSecrets={regcred}"]).text)
+    assert pod(dep)["spec"]["imagePullSecrets"] == [{"name": "regcred"}]
+    assert status(dep)["imagePullSecrets"] is None  # not added, so a later injection leaves it
+
+
+def test_injected_manifest_lists_its_images():
+    from meshcharts.registry import list_images
+    images = {str(i.ref) for i in list_images(inject(text=HELLO))}
+    assert images == {"docker.io/istio/proxy_init:1.0.6", "docker.io/istio/proxyv2:1.0.6",
+                      "registry.example/hello:1.0"}
+
+
+NAMESPACED = textwrap.dedent("""\
+    apiVersion: v1
+    kind: Namespace
+    metadata:
+      name: shop
+      labels:
+        istio-injection: {label}
+    ---
+    """)
+
+
+@pytest.mark.parametrize("annotation, label, autoinject, injected", [
+    (None, "enabled", "enabled", True),
+    ("false", "enabled", "enabled", False),        # the pod says no
+    (None, "disabled", "enabled", False),          # the namespace is not selected
+    (None, "enabled", "disabled", False),          # the injector's policy says no
+    ("true", "enabled", "disabled", True),         # the pod asks for it
+])
+def test_webhook_policy(annotation, label, autoinject, injected):
+    text = HELLO
+    if annotation is not None:
+        text = text.replace("      labels:\n        app: hello",
+                            f"      annotations:\n        sidecar.istio.io/inject: \"{annotation}\"\n"
+                            "      labels:\n        app: hello")
+    result = inject(text=NAMESPACED.format(label=label) + text, policy="webhook",
+                    set_values=[f"global.proxy.autoInject={autoinject}"])
+    dep = objects(result.text)[1]
+    assert ("istio-proxy" in [c["name"] for c in pod(dep)["spec"]["containers"]]) is injected
+    assert bool(result.warnings) is not injected
+    if not injected:
+        assert text.rstrip("\n") in result.text  # left exactly as it was
+
+
+def test_kube_inject_policy_injects_regardless():
+    text = HELLO.replace("      labels:\n        app: hello",
+                         "      annotations:\n        sidecar.istio.io/inject: \"false\"\n      labels:\n        app: hello")
+    dep = objects(inject(text=NAMESPACED.format(label="disabled") + text).text)[1]
+    assert "istio-proxy" in [c["name"] for c in pod(dep)["spec"]["containers"]]
+
+
+def test_host_network_pods_are_left_alone_with_a_note():
+    text = HELLO.replace("      containers:", "      hostNetwork: true\n      containers:")
+    result = inject(text=text)
+    (dep,) = objects(result.text)
+    assert [c["name"] for c in pod(dep)["spec"]["containers"]] == ["hello"]
+    assert "host" in result.warnings[0] and "document 1" in result.warnings[0]
+
+
+def test_cronjob_status_goes_on_the_job_template():
+    text = textwrap.dedent("""\
+        apiVersion: batch/v1beta1
+        kind: CronJob
+        metadata: {name: tick}
+        spec:
+          schedule: "* * * * *"
+          jobTemplate:
+            spec:
+              template:
+                spec:
+                  restartPolicy: OnFailure
+                  containers: [{name: tick, image: busybox}]
+        """)
+    (job,) = objects(inject(text=text).text)
+    assert "sidecar.istio.io/status" in job["spec"]["jobTemplate"]["metadata"]["annotations"]
+    assert [c["name"] for c in job["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"]] == \
+        ["tick", "istio-proxy"]
+
+
+def test_config_files_and_from_manifest_give_the_same_result(tmp_path):
+    manifest = render(profile="demo")
+    (tmp_path / "istio.yaml").write_text(manifest.text)
+    objs = {d.name: d.object for d in manifest.documents if d.kind == "ConfigMap"}
+    (tmp_path / "config").write_text(objs["istio-sidecar-injector"]["data"]["config"])
+    (tmp_path / "mesh").write_text(objs["istio"]["data"]["mesh"])
+    rendered = inject(text=HELLO, profile="demo").text
+    assert inject(text=HELLO, from_manifest=tmp_path / "istio.yaml").text == rendered
+    assert inject(text=HELLO, injector_config=tmp_path / "config", mesh_config=tmp_path / "mesh").text == rendered
+
+
+def test_mesh_defaults_fill_what_the_mesh_config_leaves_out(tmp_path):
+    manifest = render()
+    config = next(d.object for d in manifest.documents if d.name == "istio-sidecar-injector")["data"]["config"]
+    (tmp_path / "config").write_text(config)
+    (tmp_path / "mesh").write_text("defaultConfig:\n  concurrency: 0\n  drainDuration: 2500ms\n")
+    (dep,) = objects(inject(text=HELLO, injector_config=tmp_path / "config", mesh_config=tmp_path / "mesh").text)
+    proxy = pod(dep)["spec"]["containers"][1]
+    args = dict(zip(proxy["args"][2::2], proxy["args"][3::2]))
+    assert args["--drainDuration"] == "2.5s"
+    assert args["--parentShutdownDuration"] == "3s"        # Istio's default
+    assert args["--discoveryAddress"] == "istio-pilot:15007"
+    assert "--concurrency" not in args
+    assert pod(dep)["spec"]["initContainers"][0]["args"][1] == "15001"
+
+
+def test_cli_output_file_and_stdin(tmp_path, monkeypatch):
+    import io
+    monkeypatch.setattr("sys.stdin", io.StringIO(HELLO))
+    out = tmp_path / "out.yaml"
+    r = invoke(["inject", "-", "-o", str(out)])
+    assert r.exit_code == 0 and r.stdout == ""
+    assert out.read_text() == inject(text=HELLO).text.replace("<text>", "<stdin>")
+
+
+def test_cli_output_dir_injects_in_place_and_atomically(tmp_path):
+    apps = tmp_path / "apps"
+    (apps / "web").mkdir(parents=True)
+    (apps / "web" / "deploy.yaml").write_text(HELLO)
+    (apps / "svc.yaml").write_text(SERVICE)
+    r = invoke(["inject", "--output-dir", str(apps)])
+    assert r.exit_code == 0, r.stderr
+    assert "istio-proxy" in (apps / "web" / "deploy.yaml").read_text()
+    assert (apps / "svc.yaml").read_text() == SERVICE  # no workload: not rewritten
+    injected = (apps / "web" / "deploy.yaml").read_text()
+    (apps / "broken.yaml").write_text("kind: Deployment\nspec: [\n")
+    (apps / "web" / "deploy.yaml").write_text(HELLO)
+    r = invoke(["inject", "--output-dir", str(apps)])
+    assert r.exit_code == 1 and "broken.yaml" in r.stderr
+    assert (apps / "web" / "deploy.yaml").read_text() == HELLO  # nothing written
+    (apps / "broken.yaml").unlink()
+    assert invoke(["inject", "--output-dir", str(apps)]).exit_code == 0
+    assert (apps / "web" / "deploy.yaml").read_text() == injected
+
+
+def write(tmp_path, text: str, name: str = "in.yaml") -> str:
+    path = tmp_path / name
+    path.write_text(text)
+    return str(path)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("kind: Deployment\nspec: [\n", "in.yaml:3:1: invalid YAML"),
+    (HELLO.replace("  template:", "  notemplate:"), "document 1 (Deployment hello): spec.template: missing"),
+    ("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\n", "document 1 (Pod p): spec: missing"),
+    (SERVICE + "---\napiVersion: v1\nmetadata: {name: x}\n", "document 2: no kind"),
+    ("- just\n- a list\n", "document 1: not a Kubernetes object"),
+    (HELLO.replace("      labels:\n        app: hello",
+                   "      annotations:\n        traffic.sidecar.istio.io/includeInboundPorts: \"80,http\"\n"
+                   "      labels:\n        app: hello"),
+     "document 1 (Deployment hello): annotation traffic.sidecar.istio.io/includeInboundPorts: 'http' is not a port"),
+    (HELLO.replace("      labels:\n        app: hello",
+                   "      annotations:\n        traffic.sidecar.istio.io/excludeOutboundIPRanges: \"10.0.0.0/33\"\n"
+                   "      labels:\n        app: hello"),
+     "annotation traffic.sidecar.istio.io/excludeOutboundIPRanges: '10.0.0.0/33' is not an IP range"),
+])
+def test_bad_workloads(tmp_path, text, expected):
+    path = write(tmp_path, text)
+    r = invoke(["inject", path])
+    assert r.exit_code == 1
+    assert r.stdout == ""
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: ")
+    assert expected in lines[0] and path in lines[0]
+
+
+@pytest.mark.parametrize("args, expected", [
+    (["--set", "global.omitSidecarInjectorConfigMap=true"], "no ConfigMap istio-sidecar-injector"),
+    (["--injector-config", "config"], "--mesh-config: --injector-config and --mesh-config go together"),
+    (["--from-manifest", "missing.yaml"], "missing.yaml: manifest not found"),
+    (["--policy", "sometimes"], "invalid choice"),
+    (["--registry", "reg.local/x", "--from-manifest", "m.yaml"], "--registry: needs a render"),
+    (["--profile", "nosuch"], "--profile"),
+])
+def test_bad_flags(tmp_path, args, expected):
+    path = write(tmp_path, HELLO)
+    r = invoke(["inject", *args, path])
+    assert r.exit_code in (1, 2)
+    assert r.stdout == ""
+    assert expected in r.stderr
+
+
+def test_no_input_is_an_error():
+    r = invoke(["inject"])
+    assert r.exit_code == 1 and "no input" in r.stderr
+
+
+def test_bad_mesh_and_injector_configs(tmp_path):
+    manifest = render()
+    config = next(d.object for d in manifest.documents if d.name == "istio-sidecar-injector")["data"]["config"]
+    good_config = write(tmp_path, config, "config")
+    good_mesh = write(tmp_path, "{}\n", "mesh")
+    path = write(tmp_path, HELLO)
+    cases = [
+        (good_config, write(tmp_path, "proxyListenPort: 0\n", "m1"), "m1: invalid mesh config: proxyListenPort"),
+        (good_config, write(tmp_path, "nosuchSetting: 1\n", "m2"), "m2: nosuchSetting: unknown mesh setting"),
+        (good_config, write(tmp_path, "defaultConfig:\n  drainDuration: soon\n", "m3"),
+         "m3: defaultConfig.drainDuration: expected a duration"),
+        (write(tmp_path, "policy: enabled\ntemplate: |\n  containers:\n  - name: x\n    image: [[ nope ]]\n", "c1"),
+         good_mesh, 'c1: template line 3: function "nope" not defined'),
+        (write(tmp_path, "policy: enabled\ntemplate: |\n  containers:\n  - name: x\n    ports: [[ .Spec.Nope ]]\n",
+               "c2"), good_mesh, "c2: template line 3: can't evaluate field Nope in type PodSpec"),
+        (write(tmp_path, "policy: enabled\ntemplate: |\n  containers:\n  - name: x\n    ports: oops\n", "c3"),
+         good_mesh, "c3: the template's output: containers[0].ports: expected a list"),
+        (write(tmp_path, "policy: enabled\n", "c4"), good_mesh, "c4: the injector config has no 'template' text"),
+    ]
+    for config_file, mesh_file, expected in cases:
+        r = invoke(["inject", "--injector-config", config_file, "--mesh-config", mesh_file, path])
+        assert r.exit_code == 1 and r.stdout == "", expected
+        assert len(r.stderr.strip().splitlines()) == 1
+        assert expected in r.stderr, (expected, r.stderr)
+
+
+def test_output_file_is_untouched_when_injection_fails(tmp_path):
+    out = write(tmp_path, "previous\n", "out.yaml")
+    bad = write(tmp_path, HELLO.replace("  template:", "  nothing:"))
+    assert invoke(["inject", bad, "-o", out]).exit_code == 1
+    assert (tmp_path / "out.yaml").read_text() == "previous\n"
+
+
+@pytest.mark.parametrize("text, canonical", [
+    ("10m", "10m"), ("1000m", "1"), ("0.5", "500m"), ("1.5", "1500m"), ("128Mi", "128Mi"),
+    ("2048Mi", "2Gi"), ("1.5Gi", "1536Mi"), ("100", "100"), ("1e3", "1e3"), ("1000000", "1M"), ("0", "0"),
+    ("abc", None), ("", None),
+])
+def test_quantities_print_as_kubernetes_does(text, canonical):
+    assert canonical_quantity(text) == canonical
+
+
+def test_decoding_follows_the_go_types():
+    container = {"name": "x", "args": [1337, True, 1.5, "s"], "restartPolicy": "Always", "ports": [
+        {"containerPort": 80, "bogus": 1}], "resources": {"requests": {"cpu": "0.1"}}, "stdin": None}
+    assert decode(container, "struct:Container", "c") == {
+        "name": "x", "args": ["1337", "true", "1.5", "s"], "ports": [{"containerPort": 80}],
+        "resources": {"requests": {"cpu": "100m"}}}
