@@ -566,7 +566,59 @@ def _ordered_dumper() -> Any:
 def dump_document(value: Any) -> str:
     """One object as block YAML, keys in their own order, strings quoted only where another type
     would read back; ends with a newline."""
+    if type(value) is dict and value:
+        try:  # plain data, the common case: written directly, without PyYAML's representer
+            lines: list[str] = []
+            _document_block(value, 0, lines)
+            return "\n".join(lines) + "\n"
+        except _NotSimple:
+            pass
     yaml = _yaml()
     text = yaml.dump(value, Dumper=_ordered_dumper(), default_flow_style=False, allow_unicode=True,
                      sort_keys=False, width=1 << 16)
     return text[:-4] if text.endswith("\n...\n") else text
+
+
+def _document_scalar(value: Any, column: int, indent: int) -> str:
+    """A scalar as ``toYaml`` writes it, or double-quoted (JSON's escapes are YAML's) where
+    ``toYaml`` would need PyYAML's emitter to choose a quoting style."""
+    try:
+        return _simple_scalar(value, column, indent)
+    except _NotSimple:
+        if type(value) is str and "\n" not in value and value.isprintable() and "\x7f" not in value:
+            import json
+            return json.dumps(value, ensure_ascii=False)
+        raise
+
+
+def _document_block(value: Any, indent: int, out: list[str]) -> None:
+    """Block YAML of plain data with every map in its own key order (lists not indented under
+    their key, as kubectl and yaml.v2 write them); raises _NotSimple for anything else."""
+    pad = " " * indent
+    if type(value) is dict:
+        for key, item in value.items():
+            if type(key) is not str or "\n" in key:
+                raise _NotSimple
+            k = _document_scalar(key, indent, indent)
+            if type(item) is dict and item:
+                out.append(f"{pad}{k}:")
+                _document_block(item, indent + 2, out)
+            elif type(item) is list and item:
+                out.append(f"{pad}{k}:")
+                _document_block(item, indent, out)
+            elif type(item) in (dict, list):
+                out.append(f"{pad}{k}: {'{}' if type(item) is dict else '[]'}")
+            else:
+                out.append(f"{pad}{k}: {_document_scalar(item, indent + len(k) + 2, indent)}")
+    elif type(value) is list:
+        for item in value:
+            if type(item) in (dict, list) and item:
+                start = len(out)
+                _document_block(item, indent + 2, out)
+                out[start] = f"{pad}- {out[start][indent + 2:]}"
+            elif type(item) in (dict, list):
+                out.append(f"{pad}- {'{}' if type(item) is dict else '[]'}")
+            else:
+                out.append(f"{pad}- {_document_scalar(item, indent + 2, indent)}")
+    else:
+        raise _NotSimple
