@@ -378,3 +378,25 @@ def test_decoding_follows_the_go_types():
     assert decode(container, "struct:Container", "c") == {
         "name": "x", "args": ["1337", "true", "1.5", "s"], "ports": [{"containerPort": 80}],
         "resources": {"requests": {"cpu": "100m"}}}
+
+
+def test_readme_gives_the_real_signature_of_inject():
+    import inspect
+    import re
+    from pathlib import Path
+    from meshcharts.inject import inject as inject_function
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    documented = " ".join(re.search(r"`inject\((.*?)\)`\nreturns", readme, re.S).group(1).split())
+    parts = []
+    for p in inspect.signature(inject_function).parameters.values():
+        if p.kind is p.KEYWORD_ONLY and "*" not in parts:
+            parts.append("*")
+        default = p.default
+        parts.append(f"{p.name}={json.dumps(default) if isinstance(default, str) else repr(default)}")
+    assert documented == ", ".join(parts)
+
+
+def test_help_shows_examples():
+    r = invoke(["inject", "--help"])
+    assert r.exit_code == 0
+    assert "examples:" in r.stdout and "--from-manifest" in r.stdout and "--policy" in r.stdout
