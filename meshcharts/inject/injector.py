@@ -106,8 +106,36 @@ def _go_string(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, float):
-        return format(value, ".7g") if not value.is_integer() else str(int(value))  # Go: 'g', 32-bit precision
+        return _float32_g(value)
     return str(value)
+
+
+def _float32_g(value: float) -> str:
+    """Go's ``strconv.FormatFloat(f, 'g', -1, 32)``: the shortest digits that read back as the
+    same float32, in exponent form below 1e-4 and from 1e+06 up (``1e+06``, ``0.1``, ``1.5``)."""
+    import math
+    import struct
+    if math.isnan(value) or math.isinf(value):
+        return "NaN" if math.isnan(value) else ("+Inf" if value > 0 else "-Inf")
+    f32 = struct.unpack("f", struct.pack("f", value))[0]
+    if f32 == 0:
+        return "0"
+    for digits in range(1, 10):
+        text = f"{f32:.{digits - 1}e}"
+        if struct.unpack("f", struct.pack("f", float(text)))[0] == f32:
+            break
+    mantissa, exp_text = text.split("e")
+    exp = int(exp_text)
+    sign = "-" if mantissa.startswith("-") else ""
+    digits_only = mantissa.lstrip("-").replace(".", "").rstrip("0") or "0"
+    if exp < -4 or exp >= 6:
+        m = digits_only[0] + ("." + digits_only[1:] if len(digits_only) > 1 else "")
+        return f"{sign}{m}e{'-' if exp < 0 else '+'}{abs(exp):02d}"
+    if exp < 0:
+        return f"{sign}0.{'0' * (-exp - 1)}{digits_only}"
+    whole = digits_only[:exp + 1].ljust(exp + 1, "0")
+    rest = digits_only[exp + 1:]
+    return f"{sign}{whole}{'.' + rest if rest else ''}"
 
 
 # --- the functions the 1.0 injector gives its template --------------------------------------------
@@ -502,11 +530,13 @@ def inject_pod(injector: Injector, metadata: dict, spec: dict, secrets: list[str
     """Inject one pod template in place: ``metadata`` receives the status annotation; ``secrets``
     are pull secrets to add to the pod (named in the status, so a later injection replaces them)."""
     remove_previous(metadata, spec)
+    for key in ("labels", "annotations"):  # Go reads (and writes) these values as strings
+        entries = metadata.get(key)
+        if isinstance(entries, dict):
+            for k, v in list(entries.items()):
+                if not isinstance(v, str):
+                    entries[k] = _go_string(v)
     annotations = metadata.get("annotations")
-    if isinstance(annotations, dict):  # Go reads annotation values as strings
-        for k, v in list(annotations.items()):
-            if not isinstance(v, str):
-                annotations[k] = _go_string(v)
     problems = check_annotations(annotations if isinstance(annotations, dict) else {})
     if problems:
         raise InjectError("; ".join(problems))
