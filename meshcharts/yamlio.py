@@ -535,6 +535,10 @@ def load_document(text: str, where: str, first_line: int = 1) -> Any:
     istioctl read it); ``first_line`` is where the document starts in its file, so that a
     syntax error names ``where:line:column`` of the file."""
     yaml = _yaml()
+    try:  # plain documents (no anchors, aliases or tags), the common case: built straight from events
+        return _events_to_object(yaml.parse(text, Loader=yaml.PlainLoader), yaml)
+    except (_NotSimple, yaml.YAMLError):  # the full loader handles them, or names the error
+        pass
     try:
         docs = list(yaml.load_all(text, Loader=yaml.GoYamlLoader))
     except yaml.MarkedYAMLError as e:
@@ -546,6 +550,106 @@ def load_document(text: str, where: str, first_line: int = 1) -> Any:
     if len(docs) > 1:
         raise ValuesError("expected one YAML document, found several", where)
     return _normalize(docs[0], where) if docs else None
+
+
+def _events_to_object(events: Any, yaml: Any) -> Any:
+    """One document's object from parser events, with the Go loader's implicit types; raises
+    _NotSimple for what only the full loader builds (anchors, aliases, tags, merge keys, complex
+    keys, several documents, deep nesting) - three times faster than PyYAML's constructor."""
+    resolvers = yaml.GoYamlLoader.yaml_implicit_resolvers
+    ScalarEvent, MappingStartEvent, SequenceStartEvent = yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent
+    CollectionEndEvent, DocumentStartEvent = yaml.CollectionEndEvent, yaml.DocumentStartEvent
+    stack: list[Any] = []  # open collections: [container, pending key or _NO_KEY]
+    result: Any = None
+    documents = 0
+    for ev in events:
+        cls = type(ev)
+        if cls is ScalarEvent:
+            if ev.anchor is not None or (ev.tag is not None and ev.tag != "!"):
+                raise _NotSimple
+            value: Any = ev.value
+            if not ev.style and ev.implicit[0]:  # plain (the C parser says "", the Python one None)
+                for tag, regexp in resolvers.get(value[:1] if value else "", ()):
+                    if regexp.match(value):
+                        value = _SCALAR_BUILDERS[tag](value)
+                        break
+        elif cls is MappingStartEvent or cls is SequenceStartEvent:
+            if ev.anchor is not None or (ev.tag is not None and ev.tag != "!") or len(stack) > MAX_DEPTH:
+                raise _NotSimple
+            container: Any = {} if cls is MappingStartEvent else []
+            stack.append([container, _NO_KEY])
+            continue
+        elif isinstance(ev, CollectionEndEvent):
+            value = stack.pop()[0]
+        elif cls is DocumentStartEvent:
+            documents += 1
+            if documents > 1:
+                raise _NotSimple
+            continue
+        elif isinstance(ev, yaml.AliasEvent):
+            raise _NotSimple
+        else:  # stream and document ends
+            continue
+        if not stack:
+            result = value
+            continue
+        top = stack[-1]
+        if type(top[0]) is list:
+            top[0].append(value)
+        elif top[1] is _NO_KEY:
+            if type(value) in (dict, list):
+                raise _NotSimple
+            if type(value) is not str:
+                if value == "<<" or type(value) is float and value != value:
+                    raise _NotSimple
+                value = go_key(value)
+            top[1] = value
+        else:
+            if top[1] == "<<":
+                raise _NotSimple  # a merge key (resolved as such only in the full loader)
+            top[0][top[1]] = value
+            top[1] = _NO_KEY
+    return result
+
+
+_NO_KEY = object()
+
+
+def _build_float(text: str) -> float:
+    t = text.replace("_", "").lower()
+    sign = -1.0 if t.startswith("-") else 1.0
+    t = t.lstrip("+-")
+    if t == ".inf":
+        return sign * math.inf
+    if t == ".nan":
+        return math.nan
+    return sign * float(t)
+
+
+class _ScalarBuilders(dict):
+    """Tag -> builder of a plain scalar's value (the Go loader's constructors)."""
+
+    def __missing__(self, tag: str) -> Any:
+        raise _NotSimple
+
+
+_SCALAR_BUILDERS = _ScalarBuilders({
+    "tag:yaml.org,2002:bool": lambda t: t.lower() in ("y", "yes", "true", "on"),
+    "tag:yaml.org,2002:int": lambda t: _construct_int(_TextNode(t), _TextNode(t)),
+    "tag:yaml.org,2002:float": _build_float,
+    "tag:yaml.org,2002:null": lambda t: None,
+})
+
+
+class _TextNode:
+    """Lets the loader's int constructor (which reads a node) read a plain text."""
+    __slots__ = ("text",)
+
+    def __init__(self, text: str):
+        self.text = text
+
+    def construct_scalar(self, node: Any) -> str:
+        return node.text
 
 
 @functools.lru_cache(maxsize=1)
