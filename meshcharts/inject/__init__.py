@@ -47,7 +47,8 @@ def _configmap_data(manifest: Manifest, name: str, key: str, origin: str) -> tup
     for doc in manifest.documents:
         if doc.kind != "ConfigMap" or f"name: {name}" not in doc.text:
             continue
-        obj = doc.object
+        from ..yamlio import load_document
+        obj = load_document(doc.text, doc.source)
         if isinstance(obj, dict) and (obj.get("metadata") or {}).get("name") == name:
             data = obj.get("data") or {}
             if not isinstance(data.get(key), str):

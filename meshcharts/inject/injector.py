@@ -13,10 +13,8 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import ipaddress
 import json
 import re
-from fractions import Fraction
 from pathlib import Path
 
 from ..errors import MeshchartsError
@@ -266,6 +264,7 @@ def _port_list(text: str) -> None:
 
 
 def _cidr_list(text: str) -> None:
+    import ipaddress
     if text:
         for cidr in text.split(","):
             addr, sep, bits = cidr.partition("/")
@@ -331,6 +330,7 @@ _BINARY = {"Ki": 1, "Mi": 2, "Gi": 3, "Ti": 4, "Pi": 5, "Ei": 6}
 def canonical_quantity(text: str) -> str | None:
     """A resource quantity as Kubernetes prints it back (``1000m`` is ``1``, ``0.5`` is ``500m``,
     ``2048Mi`` is ``2Gi``), or None when it is not a quantity."""
+    from fractions import Fraction
     m = _QUANTITY.fullmatch(text.strip())
     if not m:
         return None
