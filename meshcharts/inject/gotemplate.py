@@ -73,7 +73,6 @@ class GoEnum:
 
     def __init__(self, name: str, number: int):
         self.name, self.number = name, number
-        # Go's fmt prints a Stringer with its String method.
 
     @property
     def methods(self) -> dict[str, Callable[..., Any]]:
@@ -526,7 +525,7 @@ class _Exec:
             elif kind == "action":
                 value = self.pipe(node[2], dot, node[1])
                 if not node[2][0]:  # a declaration prints nothing
-                    out.append(_print(value, node[1]))
+                    out.append(value if type(value) is str else go_sprint_one(value))
             elif kind == "if" or kind == "with":
                 depth = len(self.vars)
                 value = self.pipe(node[2], dot, node[1])
@@ -668,7 +667,7 @@ class _Exec:
             return fn(*args)
         except GoTemplateError:
             raise
-        except _CallError as e:
+        except CallError as e:
             raise GoTemplateError(f"error calling {name}: {e}", line) from None
         except TypeError as e:
             if "positional argument" in str(e) or "takes" in str(e):
@@ -687,14 +686,9 @@ def _describe(node: tuple) -> str:
     return node[0]
 
 
-def _print(value: Any, line: int) -> str:
-    if isinstance(value, str):
-        return value
-    return go_sprint_one(value)
-
-
-class _CallError(Exception):
-    """A function refused its arguments; becomes ``error calling NAME: ...`` on the line."""
+class CallError(Exception):
+    """Raised by a template function (built in, or given by the caller) to refuse its
+    arguments; the template reports it as ``error calling NAME: ...`` on the action's line."""
 
 
 # --- Go's built-in functions -------------------------------------------------------------------
@@ -710,7 +704,7 @@ def _basic(value: Any) -> str:
         return "string"
     if isinstance(value, GoEnum):
         return "int"
-    raise _CallError("invalid type for comparison")
+    raise CallError("invalid type for comparison")
 
 
 def _plain(value: Any) -> Any:
@@ -719,12 +713,12 @@ def _plain(value: Any) -> Any:
 
 def _eq(a: Any, *others: Any) -> bool:
     if not others:
-        raise _CallError("missing argument for comparison")
+        raise CallError("missing argument for comparison")
     ka = _basic(a)
     for b in others:
         kb = _basic(b)
         if ka != kb:
-            raise _CallError("incompatible types for comparison")
+            raise CallError("incompatible types for comparison")
         if _plain(a) == _plain(b):
             return True
     return False
@@ -733,15 +727,15 @@ def _eq(a: Any, *others: Any) -> bool:
 def _lt(a: Any, b: Any) -> bool:
     ka, kb = _basic(a), _basic(b)
     if ka != kb:
-        raise _CallError("incompatible types for comparison")
+        raise CallError("incompatible types for comparison")
     if ka == "bool":
-        raise _CallError("invalid type for comparison")
+        raise CallError("invalid type for comparison")
     return _plain(a) < _plain(b)
 
 
 def _and(*args: Any) -> Any:
     if not args:
-        raise _CallError("wrong number of args for and: want at least 1 got 0")
+        raise CallError("wrong number of args for and: want at least 1 got 0")
     for a in args:
         if not truth(a):
             return a
@@ -750,7 +744,7 @@ def _and(*args: Any) -> Any:
 
 def _or(*args: Any) -> Any:
     if not args:
-        raise _CallError("wrong number of args for or: want at least 1 got 0")
+        raise CallError("wrong number of args for or: want at least 1 got 0")
     for a in args:
         if truth(a):
             return a
@@ -760,25 +754,25 @@ def _or(*args: Any) -> Any:
 def _len(value: Any) -> int:
     if isinstance(value, (str, list, tuple, dict)):
         return len(value.encode() if isinstance(value, str) else value)
-    raise _CallError(f"len of type {_go_type(value)}")
+    raise CallError(f"len of type {_go_type(value)}")
 
 
 def _index(item: Any, *indexes: Any) -> Any:
     if item is None:
-        raise _CallError("index of untyped nil")
+        raise CallError("index of untyped nil")
     for ix in indexes:
         if isinstance(item, dict):
             if not isinstance(ix, str):
-                raise _CallError(f"value has type {_go_type(ix)}; should be string")
+                raise CallError(f"value has type {_go_type(ix)}; should be string")
             item = item.get(ix, "")  # a missing key gives the element type's zero value
         elif isinstance(item, (list, tuple, str)):
             if not isinstance(ix, int) or isinstance(ix, bool):
-                raise _CallError(f"cannot index slice/array with type {_go_type(ix)}")
+                raise CallError(f"cannot index slice/array with type {_go_type(ix)}")
             if not 0 <= ix < len(item):
-                raise _CallError(f"index out of range: {ix}")
+                raise CallError(f"index out of range: {ix}")
             item = item[ix] if not isinstance(item, str) else item.encode()[ix]
         else:
-            raise _CallError(f"can't index item of type {_go_type(item)}")
+            raise CallError(f"can't index item of type {_go_type(item)}")
     return item
 
 
@@ -815,7 +809,7 @@ def _urlquery(*args: Any) -> str:
 
 def _call(fn: Any, *args: Any) -> Any:
     if not callable(fn):
-        raise _CallError(f"non-function of type {_go_type(fn)}")
+        raise CallError(f"non-function of type {_go_type(fn)}")
     return fn(*args)
 
 
@@ -827,10 +821,6 @@ BUILTINS: dict[str, Callable[..., Any]] = {
     "println": lambda *a: " ".join(go_sprint_one(x) for x in a) + "\n",
     "html": _html, "js": _js, "urlquery": _urlquery, "call": _call,
 }
-
-
-class CallError(_CallError):
-    """Raised by functions a caller gives the template, to refuse their arguments."""
 
 
 class Template:

@@ -18,7 +18,7 @@ import re
 from pathlib import Path
 
 from ..errors import MeshchartsError
-from .gotemplate import CallError, GoEnum, GoStruct, GoTemplateError, Template, go_sprint_one
+from .gotemplate import CallError, GoStruct, GoTemplateError, Template, go_sprint_one
 from .mesh import Duration, go_duration
 
 TYPE_CHECKING = False
@@ -578,5 +578,3 @@ def injection_wanted(policy: str, metadata: dict, namespace: str | None) -> tupl
         return policy == "enabled", f"the injector's policy is {policy}"
     return explicit, f"annotation {INJECT} is {annotations.get(INJECT)!r}"
 
-
-__all__ = ["Injector", "InjectError", "inject_pod", "injection_wanted", "check_annotations", "GoEnum"]

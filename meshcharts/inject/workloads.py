@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 
-from ..errors import MeshchartsError
 from .injector import Injector, InjectError, inject_pod, injection_wanted
 
 TYPE_CHECKING = False
@@ -221,6 +220,3 @@ def iter_yaml_files(directory: str) -> Iterator[str]:
             if f.endswith((".yaml", ".yml")) and not f.startswith("."):
                 yield os.path.join(root, f)
 
-
-__all__ = ["Chunk", "Options", "split_chunks", "inject_chunks", "render_chunks", "join_documents",
-           "MeshchartsError"]
