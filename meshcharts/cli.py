@@ -117,6 +117,8 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     add("--format", dest="fmt", choices=["text", "json", "skopeo"], default="text",
         help="text: one reference a line; json: each image with where it is used; skopeo: a "
              "`skopeo sync --src yaml` source file. Default: text.")
+    add("--manifest", metavar="FILE", help="List the images of this manifest file instead of a render "
+                                           "(e.g. an application after `meshcharts inject`); `-` reads stdin.")
 
     _value_flags(command("values", "Print the effective values after every merge (what the parent chart's "
                                    "templates see)."))
@@ -170,7 +172,11 @@ def _render(args: argparse.Namespace) -> int:
 def _images(args: argparse.Namespace) -> int:
     from .api import render_options
     from .registry import format_images, list_images
-    manifest = render_options(_options(args, rewrite_images=False))
+    if args.manifest:
+        from .inject import read_manifest
+        manifest = read_manifest(args.manifest)
+    else:
+        manifest = render_options(_options(args, rewrite_images=False))
     _warn(manifest)
     sys.stdout.write(format_images(list_images(manifest, args.registry), args.fmt))
     return 0

@@ -400,3 +400,11 @@ def test_help_shows_examples():
     r = invoke(["inject", "--help"])
     assert r.exit_code == 0
     assert "examples:" in r.stdout and "--from-manifest" in r.stdout and "--policy" in r.stdout
+
+
+def test_images_lists_what_an_injected_manifest_pulls(tmp_path):
+    injected = write(tmp_path, inject(text=HELLO, registry="reg.local:5000/m").text, "injected.yaml")
+    r = invoke(["images", "--manifest", injected])
+    assert r.exit_code == 0, r.stderr
+    assert r.stdout.splitlines() == ["reg.local:5000/m/istio/proxy_init:1.0.6", "reg.local:5000/m/istio/proxyv2:1.0.6",
+                                     "registry.example/hello:1.0"]

@@ -83,6 +83,13 @@ def _read_text(path: str | Path, what: str) -> str:
         raise MeshchartsError(f"cannot read {what}: {e.strerror}", str(path)) from None
 
 
+def read_manifest(path: str | Path) -> Manifest:
+    """A manifest file (``-``: stdin) as a :class:`~meshcharts.manifest.Manifest`, each document's
+    source being the file."""
+    from ..manifest import split_documents
+    return Manifest(split_documents("<stdin>" if str(path) == "-" else str(path), _read_text(path, "manifest")))
+
+
 def build_options(render_options: Any = None, *, from_manifest: str | Path | None = None,
                   injector_config: str | Path | None = None, mesh_config: str | Path | None = None,
                   policy: str = "kube-inject") -> Options:
@@ -102,8 +109,7 @@ def build_options(render_options: Any = None, *, from_manifest: str | Path | Non
         mesh, mesh_where = _read_text(mesh_config, "mesh config"), str(mesh_config)
     else:
         if from_manifest is not None:
-            from ..manifest import split_documents
-            manifest = Manifest(split_documents(str(from_manifest), _read_text(from_manifest, "manifest")))
+            manifest = read_manifest(from_manifest)
             origin = str(from_manifest)
         else:
             from ..api import RenderOptions, load, render_options as render
