@@ -457,25 +457,28 @@ class Injector:
         data = GoStruct("SidecarTemplateData", {
             "ObjectMeta": K8sView("ObjectMeta", metadata), "Spec": K8sView("PodSpec", spec),
             "ProxyConfig": self.proxy, "MeshConfig": self.mesh})
+        # Errors here depend on the pod as well as on the template: they are reported against the
+        # workload's document, naming the injector config too.
         try:
             text = self.template.execute(data)
         except GoTemplateError as e:
-            raise InjectError(f"template {e.message}", self.where) from None
+            raise InjectError(f"injector template ({self.where}) {e.message}") from None
         try:
-            parsed = load_document(text, f"{self.where} (the template's output)")
+            parsed = load_document(text, "output")
         except MeshchartsError as e:
-            raise InjectError(e.message, e.where) from None
+            raise InjectError(f"the injector template ({self.where}) printed invalid YAML for this pod "
+                              f"({e.where}: {e.message}); a label or annotation with control characters?") from None
         if parsed is None:
             parsed = {}
         if not isinstance(parsed, dict):
-            raise InjectError("the template's output is not a map of initContainers, containers and volumes",
-                              self.where)
+            raise InjectError(f"the injector template ({self.where}) did not print a map of initContainers, "
+                              "containers and volumes")
         out = {}
         for key, kind in SPEC_PARTS:
             try:
                 value = decode(parsed.get(key), kind, key)
             except InjectError as e:
-                raise InjectError(f"the template's output: {e.message}", self.where) from None
+                raise InjectError(f"the injector template's output ({self.where}): {e.message}") from None
             out[key] = [] if value is _DROP else value
         return out
 
@@ -521,9 +524,7 @@ def remove_previous(metadata: dict, spec: dict) -> None:
                 spec[field] = kept
             else:
                 del spec[field]
-    del annotations[STATUS]
-    if not annotations:
-        del metadata["annotations"]
+    del annotations[STATUS]  # the (possibly now empty) map stays where it is, for the new status
 
 
 def inject_pod(injector: Injector, metadata: dict, spec: dict, secrets: list[str]) -> None:
