@@ -429,7 +429,8 @@ def test_any_labels_and_annotations_inject_repeatably(labels, annotations, ports
                                              "ports": [{"containerPort": p} for p in ports]}]}}
     obj = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "x"},
            "spec": {"template": pod_template}}
-    once = inject(text=yaml.safe_dump(obj)).text
+    from meshcharts.yamlio import dump_document  # quotes what Go's YAML would read as another type
+    once = inject(text=dump_document(obj)).text
     assert inject(text=once).text == once
     (dep,) = objects(once)
     meta = pod(dep)["metadata"]
