@@ -419,7 +419,12 @@ from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E
 _TEXT = st.text(st.characters(whitelist_categories=("L", "N", "P", "S", "Zs")), max_size=12)
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+# A fixed sequence of examples, as in test_fuzz.py: reproducible, a few seconds.
+PROPERTY = settings(max_examples=25, derandomize=True, deadline=None, database=None,
+                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+
+
+@PROPERTY
 @given(labels=st.dictionaries(st.from_regex(r"[a-z][a-z0-9.-]{1,8}", fullmatch=True), _TEXT, max_size=3),
        annotations=st.dictionaries(st.from_regex(r"[a-z][a-z0-9./-]{1,10}", fullmatch=True), _TEXT, max_size=3),
        ports=st.lists(st.integers(1, 65535), max_size=3))
@@ -442,3 +447,29 @@ def test_any_labels_and_annotations_inject_repeatably(labels, annotations, ports
         assert json.loads(env["ISTIO_METAJSON_LABELS"]) == labels
     init_args = pod(dep)["spec"]["initContainers"][0]["args"]
     assert init_args[init_args.index("-b") + 1] == ",".join(map(str, ports))
+
+
+_ANY = st.recursive(st.none() | st.booleans() | st.integers(-5, 70000) | st.floats(allow_nan=False) | _TEXT,
+                    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_TEXT, inner, max_size=3),
+                    max_leaves=8)
+_POD_KEYS = st.sampled_from(["metadata", "spec", "containers", "ports", "containerPort", "annotations", "labels",
+                             "template", "name", "hostNetwork", "initContainers", "volumes", "jobTemplate",
+                             "serviceAccountName", "items", "status.sidecar.istio.io/port",
+                             "sidecar.istio.io/status", "traffic.sidecar.istio.io/includeInboundPorts"])
+_POD_LIKE = st.recursive(_ANY, lambda inner: st.dictionaries(_POD_KEYS, inner, max_size=4), max_leaves=12)
+
+
+@PROPERTY
+@given(kind=st.sampled_from(["Deployment", "Pod", "CronJob", "List", "Job", "Service"]), body=_POD_LIKE)
+def test_malformed_workloads_inject_or_fail_cleanly(kind, body):
+    """Whatever shape a workload has, the result is an injected manifest or one located error."""
+    from meshcharts.errors import MeshchartsError
+    from meshcharts.yamlio import dump_document
+    obj = {"apiVersion": "v1", "kind": kind, **(body if isinstance(body, dict) else {"spec": body})}
+    try:
+        out = inject(text=dump_document(obj)).text
+    except MeshchartsError as e:
+        assert e.where and e.where.startswith("<text>: document 1"), str(e)
+        return
+    assert objects(out)  # valid YAML
+    assert inject(text=out).text == out

@@ -505,32 +505,33 @@ def read_status(annotations: dict) -> dict | None:
     return status if isinstance(status, dict) else None
 
 
-def remove_previous(metadata: dict, spec: dict) -> None:
+def remove_previous(metadata: dict, spec: dict) -> list[str]:
     """Take out what an earlier injection added (named by its status annotation), as Istio's
-    webhook does before injecting again, so that injecting twice gives what injecting once did."""
+    webhook does before injecting again, so that injecting twice gives what injecting once did.
+    Lists left empty stay where they are (the new injection refills them in place); their keys
+    are returned so that any still empty afterwards can go."""
     annotations = metadata.get("annotations")
     if not isinstance(annotations, dict):
-        return
+        return []
     status = read_status(annotations)
     if status is None:
-        return
-    for key, field in (("initContainers", "initContainers"), ("containers", "containers"),
-                       ("volumes", "volumes"), ("imagePullSecrets", "imagePullSecrets")):
-        names = status.get(key) or []
+        return []
+    emptied = []
+    for field in ("initContainers", "containers", "volumes", "imagePullSecrets"):
+        names = status.get(field) or []
         items = spec.get(field)
-        if isinstance(items, list) and names:
-            kept = [i for i in items if not (isinstance(i, dict) and i.get("name") in names)]
-            if kept:
-                spec[field] = kept
-            else:
-                del spec[field]
+        if isinstance(items, list) and isinstance(names, list) and names:
+            spec[field] = [i for i in items if not (isinstance(i, dict) and i.get("name") in names)]
+            if not spec[field]:
+                emptied.append(field)
     del annotations[STATUS]  # the (possibly now empty) map stays where it is, for the new status
+    return emptied
 
 
 def inject_pod(injector: Injector, metadata: dict, spec: dict, secrets: list[str]) -> None:
     """Inject one pod template in place: ``metadata`` receives the status annotation; ``secrets``
     are pull secrets to add to the pod (named in the status, so a later injection replaces them)."""
-    remove_previous(metadata, spec)
+    emptied = remove_previous(metadata, spec)
     for key in ("labels", "annotations"):  # Go reads (and writes) these values as strings
         entries = metadata.get(key)
         if isinstance(entries, dict):
@@ -554,6 +555,9 @@ def inject_pod(injector: Injector, metadata: dict, spec: dict, secrets: list[str
                 spec.setdefault("imagePullSecrets", []).append({"name": name})
                 have.add(name)
                 added_secrets.append(name)
+    for field in emptied:
+        if not spec.get(field):
+            del spec[field]
     if not isinstance(metadata.get("annotations"), dict):
         metadata["annotations"] = {}
     metadata["annotations"][STATUS] = status_json(injector.version, sidecar, added_secrets)
