@@ -132,3 +132,23 @@ def test_go_durations(text, nanos, printed):
 @pytest.mark.parametrize("text", ["", "s", "10", "1x", "1.s.s"])
 def test_bad_go_durations(text):
     assert parse_go_duration(text) is None
+
+
+from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
+
+_PIECES = st.sampled_from(["[[", "]]", "[[- ", " -]]", " ", ".Name", ".Labels", ".Items", "$x", "$", ":=", "=", "|",
+                           "(", ")", "if", "else", "end", "range", "with", "eq", "index", "printf", "len", '"s"',
+                           "`r`", "1", "-2", "1.5", "true", "nil", "/*", "*/", "\n", "text", ".Inner.Value", "and",
+                           "not", ",", "$i", ".", "'c'", ".Mode.String"])
+
+
+@settings(max_examples=200, derandomize=True, deadline=None, database=None,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_PIECES, max_size=16).map("".join))
+def test_any_template_text_runs_or_fails_with_a_located_error(text):
+    try:
+        out = run(text, DATA)
+    except GoTemplateError as e:
+        assert e.line >= 1 and str(e).startswith(f"line {e.line}: ")
+        return
+    assert isinstance(out, str)
