@@ -684,12 +684,15 @@ def dump_document(value: Any) -> str:
 
 
 def _document_scalar(value: Any, column: int, indent: int) -> str:
-    """A scalar as ``toYaml`` writes it, or double-quoted (JSON's escapes are YAML's) where
-    ``toYaml`` would need PyYAML's emitter to choose a quoting style."""
+    """A scalar as ``toYaml`` writes it, or quoted where ``toYaml`` would need PyYAML's emitter
+    to choose a style: single quotes (nothing escaped) unless the text holds one, else double
+    quotes with JSON's escapes (which are YAML's)."""
     try:
         return _simple_scalar(value, column, indent)
     except _NotSimple:
         if type(value) is str and "\n" not in value and value.isprintable() and "\x7f" not in value:
+            if "'" not in value and value[:1] != " " and value[-1:] != " ":
+                return f"'{value}'"
             import json
             return json.dumps(value, ensure_ascii=False)
         raise

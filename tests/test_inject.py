@@ -473,3 +473,37 @@ def test_malformed_workloads_inject_or_fail_cleanly(kind, body):
         return
     assert objects(out)  # valid YAML
     assert inject(text=out).text == out
+
+
+GOLDEN_APP = SERVICE + "---\n" + HELLO + textwrap.dedent("""\
+    ---
+    apiVersion: v1
+    kind: List
+    items:
+    - apiVersion: batch/v1beta1
+      kind: CronJob
+      metadata: {name: report}
+      spec:
+        schedule: "0 * * * *"
+        jobTemplate:
+          spec:
+            template:
+              metadata:
+                annotations:
+                  traffic.sidecar.istio.io/excludeOutboundIPRanges: "169.254.169.254/32"
+              spec:
+                serviceAccountName: reporter
+                restartPolicy: OnFailure
+                containers:
+                - name: report
+                  image: registry.example/report:2
+    """)
+
+
+@pytest.mark.parametrize("kwargs", [
+    {"profile": "demo"},
+    {"registry": "registry.local:5000/mirror", "policy": "webhook", "set_values": ["global.imagePullSecrets={regcred}"]},
+], ids=["inject-demo", "inject-registry-webhook"])
+def test_golden_injected_application(golden, kwargs):
+    """The whole output, byte for byte: review a change here like a manifest change."""
+    assert inject(text=GOLDEN_APP, **kwargs).text == golden

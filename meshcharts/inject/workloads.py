@@ -65,18 +65,25 @@ def _pod_of(obj: dict, kind: str) -> tuple[dict, dict]:
         job = _map(_map(obj, "spec", "spec"), "jobTemplate", "spec.jobTemplate")
         # kube-inject takes the job template's metadata (not the pod template's) for a CronJob.
         template = _map(_map(job, "spec", "spec.jobTemplate.spec"), "template", "spec.jobTemplate.spec.template")
-        metadata = job.setdefault("metadata", {})
+        metadata = _metadata_of(job)
         if not isinstance(metadata, dict):
             raise InjectError("spec.jobTemplate.metadata: expected a map")
         return metadata, _map(template, "spec", "spec.jobTemplate.spec.template.spec")
     else:
         holder, path = _map(_map(obj, "spec", "spec"), "template", "spec.template"), "spec.template."
-    if holder.get("metadata") is None:
-        holder["metadata"] = {}
-    metadata = holder["metadata"]
+    metadata = _metadata_of(holder)
     if not isinstance(metadata, dict):
         raise InjectError(f"{path}metadata: expected a map")
     return metadata, _map(holder, "spec", f"{path}spec")
+
+
+def _metadata_of(holder: dict) -> Any:
+    """``holder``'s metadata; a missing one is created first in the map, where a reader expects it."""
+    if holder.get("metadata") is None:
+        reordered = {"metadata": {}, **{k: v for k, v in holder.items() if k != "metadata"}}
+        holder.clear()
+        holder.update(reordered)
+    return holder["metadata"]
 
 
 def _map(obj: dict, key: str, path: str) -> dict:
