@@ -311,6 +311,7 @@ def test_bad_workloads(tmp_path, text, expected):
 
 @pytest.mark.parametrize("args, expected", [
     (["--set", "global.omitSidecarInjectorConfigMap=true"], "no ConfigMap istio-sidecar-injector"),
+    (["--set", "pilot.enabled=false"], "render: no ConfigMap istio in the manifest"),
     (["--injector-config", "config"], "--mesh-config: --injector-config and --mesh-config go together"),
     (["--from-manifest", "missing.yaml"], "missing.yaml: manifest not found"),
     (["--policy", "sometimes"], "invalid choice"),

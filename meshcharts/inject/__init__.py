@@ -54,8 +54,9 @@ def _configmap_data(manifest: Manifest, name: str, key: str, origin: str) -> tup
             if not isinstance(data.get(key), str):
                 raise InjectError(f"ConfigMap {name} has no data key {key!r}", f"{origin}: {doc.source}")
             return data[key], f"{origin}: ConfigMap {name}, key {key}"
-    hint = (" (is global.omitSidecarInjectorConfigMap set?)" if name == INJECTOR_CONFIGMAP and origin == "render"
-            else "")
+    hints = {INJECTOR_CONFIGMAP: " (is global.omitSidecarInjectorConfigMap set?)",
+             MESH_CONFIGMAP: " (it comes with pilot: is pilot.enabled false?)"}
+    hint = hints[name] if origin == "render" else ""
     raise InjectError(f"no ConfigMap {name} in the manifest, so there is nothing to inject from{hint}", origin)
 
 
