@@ -134,8 +134,9 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     add("--format", dest="fmt", choices=["text", "json", "skopeo"], default="text",
         help="text: one reference a line; json: each image with where it is used; skopeo: a "
              "`skopeo sync --src yaml` source file. Default: text.")
-    add("--manifest", metavar="FILE", help="List the images of this manifest file instead of a render "
-                                           "(e.g. an application after `meshcharts inject`); `-` reads stdin.")
+    add("--manifest", metavar="FILE|DIR|-", help="List the images of this manifest (a file, a folder of them, or "
+                                                 "stdin) instead of a render, e.g. an application after "
+                                                 "`meshcharts inject`.")
 
     _value_flags(command("values", "Print the effective values after every merge (what the parent chart's "
                                    "templates see)."))
@@ -213,8 +214,8 @@ def _images(args: argparse.Namespace) -> int:
     from .api import render_options
     from .registry import format_images, list_images
     if args.manifest:
-        from .inject import read_manifest
-        manifest = read_manifest(args.manifest)
+        from .manifest import Manifest, read_manifest_path
+        manifest = Manifest(read_manifest_path(args.manifest))
     else:
         manifest = render_options(_options(args, rewrite_images=False))
     _warn(manifest)
