@@ -507,3 +507,11 @@ GOLDEN_APP = SERVICE + "---\n" + HELLO + textwrap.dedent("""\
 def test_golden_injected_application(golden, kwargs):
     """The whole output, byte for byte: review a change here like a manifest change."""
     assert inject(text=GOLDEN_APP, **kwargs).text == golden
+
+
+def test_injected_application_passes_validation(tmp_path):
+    """Nothing the injection adds is refused by a cluster Istio 1.0.6 runs on."""
+    path = write(tmp_path, inject(text=GOLDEN_APP, profile="demo").text, "app.yaml")
+    r = invoke(["validate", path, "--kube-version", "v1.15.0"])
+    assert r.exit_code == 0, r.stderr
+    assert "0 errors, 0 warnings" in r.stdout
