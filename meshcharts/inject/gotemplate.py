@@ -368,7 +368,7 @@ class _Parser:
             else:
                 nodes.append(("action", line, self.pipeline(toks, line, "command")))
         if stops:
-            raise GoTemplateError(f"unexpected EOF (missing {{{{end}}}})", self.pieces[-1][2] if self.pieces else 1)
+            raise GoTemplateError("unexpected EOF (missing {{end}})", self.pieces[-1][2] if self.pieces else 1)
         return nodes, None
 
     def control(self, kind: str, toks: list[Tok], line: int) -> tuple:

@@ -18,6 +18,7 @@ import re
 from pathlib import Path
 
 from ..errors import MeshchartsError
+from ..golang import format_float32
 from .gotemplate import CallError, GoStruct, GoTemplateError, Template, go_sprint_one
 from .mesh import Duration, go_duration
 
@@ -104,36 +105,8 @@ def _go_string(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, float):
-        return _float32_g(value)
+        return format_float32(value)
     return str(value)
-
-
-def _float32_g(value: float) -> str:
-    """Go's ``strconv.FormatFloat(f, 'g', -1, 32)``: the shortest digits that read back as the
-    same float32, in exponent form below 1e-4 and from 1e+06 up (``1e+06``, ``0.1``, ``1.5``)."""
-    import math
-    import struct
-    if math.isnan(value) or math.isinf(value):
-        return "NaN" if math.isnan(value) else ("+Inf" if value > 0 else "-Inf")
-    f32 = struct.unpack("f", struct.pack("f", value))[0]
-    if f32 == 0:
-        return "0"
-    for digits in range(1, 10):
-        text = f"{f32:.{digits - 1}e}"
-        if struct.unpack("f", struct.pack("f", float(text)))[0] == f32:
-            break
-    mantissa, exp_text = text.split("e")
-    exp = int(exp_text)
-    sign = "-" if mantissa.startswith("-") else ""
-    digits_only = mantissa.lstrip("-").replace(".", "").rstrip("0") or "0"
-    if exp < -4 or exp >= 6:
-        m = digits_only[0] + ("." + digits_only[1:] if len(digits_only) > 1 else "")
-        return f"{sign}{m}e{'-' if exp < 0 else '+'}{abs(exp):02d}"
-    if exp < 0:
-        return f"{sign}0.{'0' * (-exp - 1)}{digits_only}"
-    whole = digits_only[:exp + 1].ljust(exp + 1, "0")
-    rest = digits_only[exp + 1:]
-    return f"{sign}{whole}{'.' + rest if rest else ''}"
 
 
 # --- the functions the 1.0 injector gives its template --------------------------------------------
