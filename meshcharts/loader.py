@@ -242,7 +242,8 @@ def _load(directory: Path, rel_root: str, rules: IgnoreRules, where: str, root: 
     values: Values = {}
     vfile = directory / "values.yaml"
     if vfile.is_file() and not rules.ignored(rel_root + "values.yaml", False):
-        values = load_values_text(_read_text(vfile, f"{where}/values.yaml"), f"{where}/values.yaml")
+        values = load_values_text(_read_text(vfile, f"{where}/values.yaml"), f"{where}/values.yaml",
+                                  persist=True)
     templates: list[tuple[str, str]] = []
     files: dict[str, str] = {}
     children: list[Chart] = []

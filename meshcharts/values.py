@@ -33,8 +33,9 @@ MAX_INDEX = 65536
 MAX_NESTED_NAME_LEVEL = 30
 
 
-def read_values_file(path: str | Path, label: str | None = None) -> Values:
-    """Load one ``-f`` values file; errors name the file (and line for bad YAML)."""
+def read_values_file(path: str | Path, label: str | None = None, persist: bool = False) -> Values:
+    """Load one ``-f`` values file; errors name the file (and line for bad YAML). Only a chart's
+    own files (its defaults and profiles) may be ``persist``-ed in the on-disk cache."""
     label = label or str(path)
     try:
         text = Path(path).read_text(encoding="utf-8-sig")
@@ -46,7 +47,7 @@ def read_values_file(path: str | Path, label: str | None = None) -> Values:
         raise ValuesError("values file is not UTF-8 text", label) from None
     except OSError as e:
         raise ValuesError(f"cannot read values file: {e.strerror}", label) from None
-    return load_values_text(text, label)
+    return load_values_text(text, label, persist)
 
 
 # --- the --set grammar ----------------------------------------------------------------------
@@ -224,11 +225,13 @@ def apply_set(data: Values, arg: str, kind: str = "--set") -> None:
     _SetParser(arg, kind, reader).parse_into(data)
 
 
-def user_values(files: Iterable[tuple[str | Path, str]] = (), sets: Iterable[tuple[str, str]] = ()) -> Values:
-    """User values: the ``(path, label)`` files merged in order, then each ``(flag, arg)``."""
+def user_values(files: Iterable[tuple[str | Path, str]] = (), sets: Iterable[tuple[str, str]] = (),
+                chart_files: int = 0) -> Values:
+    """User values: the ``(path, label)`` files merged in order, then each ``(flag, arg)``. The
+    first ``chart_files`` files are the chart's own (profiles), which the disk cache may keep."""
     data: Values = {}
-    for path, label in files:
-        merge_maps(data, read_values_file(path, label))
+    for i, (path, label) in enumerate(files):
+        merge_maps(data, read_values_file(path, label, persist=i < chart_files))
     for kind, arg in sets:
         apply_set(data, arg, kind)
     return data

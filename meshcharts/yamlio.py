@@ -165,9 +165,12 @@ def _normalize(value: Any, where: str) -> Any:
     return walk(value, 1)[0]
 
 
-def _cached(kind: str, text: str, parse: Any) -> Any:
+def _cached(kind: str, text: str, parse: Any, persist: bool = True) -> Any:
     """``parse()``'s result for this exact text, from the on-disk cache when it was seen before
-    (a fresh object each time: callers may change what they get)."""
+    (a fresh object each time: callers may change what they get). Without ``persist`` (user
+    values, which hold passwords) the text is parsed every time and nothing is stored."""
+    if not persist:
+        return parse()
     import marshal
 
     from .cache import DiskCache, digest
@@ -184,9 +187,10 @@ def _cached(kind: str, text: str, parse: Any) -> Any:
     return value
 
 
-def load_values_text(text: str, where: str) -> dict:
-    """Parse one values document (a map, or empty) read from ``where`` (a path or flag)."""
-    return _cached("values:", text, lambda: _load_values_text(text, where))
+def load_values_text(text: str, where: str, persist: bool = False) -> dict:
+    """Parse one values document (a map, or empty) read from ``where`` (a path or flag). Only a
+    chart's own values files may be ``persist``-ed in the on-disk cache, never a user's."""
+    return _cached("values:", text, lambda: _load_values_text(text, where), persist)
 
 
 def _parse_all(text: str, where: str) -> list[Any]:
