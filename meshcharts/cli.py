@@ -228,10 +228,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     if args.command is None:
         parser.print_help()
         sys.exit(2)
-    try:
-        status = COMMANDS[args.command](args)
-    except MeshchartsError as e:
-        _error(str(e))
-        status = 1
+    from .outputguard import guarded_stdout
+    with guarded_stdout() as guard:
+        try:
+            status = COMMANDS[args.command](args)
+            guard.flush()
+        except MeshchartsError as e:
+            _error(str(e))
+            status = 1
+    status = guard.status or status
     if status:
         sys.exit(status)
