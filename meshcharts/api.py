@@ -199,6 +199,9 @@ def render_options(options: RenderOptions) -> Manifest:
     manifest = build_manifest(rendered)
     # As Helm does. The bundled chart's templates are tested to print valid YAML, so there only a
     # user value a template prints unquoted can break a document; any other chart may break it itself.
+    if not user_inert:  # a value no template can print into new structure needs no look
+        from .structure import check_structure
+        check_structure(manifest, origins, tree)
     if not chart_source(options).bundled or not user_inert:
         check_yaml(manifest)
     if options.show_only:

@@ -11,7 +11,7 @@ import re
 from collections import namedtuple
 from pathlib import Path
 
-from .errors import ChartError, MeshchartsError
+from .errors import ChartError, MeshchartsError, printable
 from .golang import go_glob
 from .golang import format_number, type_name
 from .yamlio import load_data, load_values_text
@@ -146,6 +146,8 @@ def _metadata(directory: Path, where: str, hidden: bool) -> dict[str, Any]:
     # The name becomes a path (charts/<name>/templates/..., --output-dir): one plain segment only.
     if meta["name"] in (".", "..") or "/" in meta["name"] or "\\" in meta["name"]:
         raise ChartError(f"chart name {meta['name']!r} is invalid: it must not be a path", f"{where}/Chart.yaml")
+    if not meta["name"].isprintable():  # it is printed in `# Source:` lines: a line break adds a document
+        raise ChartError(f"chart name {meta['name']!r} is invalid: it has a control character", f"{where}/Chart.yaml")
     if not SEMVER.match(meta["version"]):
         raise ChartError(f"version {meta['version']!r} is not a semantic version (e.g. 1.0.6)",
                          f"{where}/Chart.yaml")
@@ -265,6 +267,9 @@ def _load(directory: Path, rel_root: str, rules: IgnoreRules, where: str, root: 
             rel = rel_dir + name
             if rules.ignored(rel_root + rel, False):
                 continue
+            if not rel.isprintable():  # a path is printed in `# Source:` lines and used as a key
+                raise ChartError("file name has a control character (a line break would add a document to the "
+                                 "output); rename it", f"{where}/{printable(rel)}")
             if rel in ("Chart.yaml", "values.yaml", "requirements.yaml", "requirements.lock", "Chart.lock"):
                 continue
             _inside(os.path.join(dirpath, name), root, f"{where}/{rel}")

@@ -1,0 +1,129 @@
+"""Values must not change the manifest's structure: a user string that a template prints (bare,
+or inside quotes the template writes) must stay inside one scalar of the output.
+
+Upstream's templates print many values unquoted, so a value such as ``x\\n  privileged: true``,
+``#x`` (a comment), ``*x`` (an alias) or ``a" , "b`` (closing the template's quotes) would add
+keys, list items or documents, or silently change what the line means. Helm renders those.
+
+How it is found: only user strings that are not inert text (see :func:`meshcharts.yamlio.inert`:
+names, registries, tags and the like cannot break anything) and that hold a letter or digit are
+looked for. Each place such a string appears in a rendered document must lie inside one scalar
+token whose value still contains the string (so quotes and escapes did not eat part of it), or
+inside a comment the template itself wrote before it. A value that the template quotes, or that
+``toYaml`` prints, is escaped and no longer appears as written, so it passes untouched.
+"""
+from __future__ import annotations
+
+import bisect
+import re
+
+from .errors import TemplateError, ValuesError, printable
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Iterator
+
+    from .loader import Chart
+    from .manifest import Manifest
+    from .origin import Origins
+
+
+def check_structure(manifest: Manifest, origins: Origins, tree: Chart) -> None:
+    """Raise :class:`~meshcharts.errors.ValuesError` naming the value's origin and the template
+    when a user string printed into the manifest does not stay inside one scalar."""
+    from .yamlio import inert, scalar_spans
+    texts = {}
+    for text, path in _user_strings(origins.values(with_profiles=False)):
+        if text not in texts and _ALNUM.search(text) and not inert(text):
+            texts[text] = path
+    if not texts:
+        return
+    number: dict[str, int] = {}
+    for doc in manifest.documents:
+        number[doc.source] = number.get(doc.source, 0) + 1
+        hits = [(t, p) for t, p in texts.items() if t in doc.text]
+        if not hits:
+            continue
+        spans = scalar_spans(doc.text)
+        if spans is None:
+            continue  # not YAML at all: the parse check names the line
+        starts = [s[0] for s in spans]
+        for text, path in hits:
+            at = doc.text.find(text)
+            while at >= 0:
+                if not _stays_scalar(doc.text, spans, starts, at, text):
+                    raise _error(doc, number[doc.source], at, text, path, origins, tree)
+                at = doc.text.find(text, at + 1)
+
+
+_ALNUM = re.compile(r"[^\W_]")
+
+
+def _user_strings(value: Any, path: tuple = ()) -> Iterator[tuple[str, tuple]]:
+    """Every string the user gave (map keys too) with its key path."""
+    stack = [(value, path)]
+    while stack:
+        v, p = stack.pop()
+        if isinstance(v, str):
+            yield v, p
+        elif isinstance(v, dict):
+            for k, x in v.items():
+                if isinstance(k, str):
+                    yield k, (*p, k)
+                stack.append((x, (*p, k)))
+        elif isinstance(v, list):
+            stack.extend((x, (*p, i)) for i, x in enumerate(v))
+
+
+def _stays_scalar(doc: str, spans: list, starts: list, at: int, text: str) -> bool:
+    end = at + len(text)
+    i = bisect.bisect_right(starts, at) - 1
+    if i >= 0:
+        s_start, s_end, value = spans[i]
+        if s_start <= at and end <= s_end and text in value:
+            return True
+    if "\n" in text or "\r" in text:
+        return False
+    # Inside a comment the template wrote before the value: harmless (one line, no structure).
+    line_start = doc.rfind("\n", 0, at) + 1
+    for m in re.finditer(r"(?:^|[ \t])#", doc[line_start:at]):
+        hash_at = line_start + m.end() - 1
+        j = bisect.bisect_right(starts, hash_at) - 1
+        if j < 0 or spans[j][1] <= hash_at:
+            return True
+    return False
+
+
+def _error(doc: Any, number: int, at: int, text: str, path: tuple, origins: Origins, tree: Chart) -> ValuesError:
+    from .origin import dotted
+    where = origins.where(path) or dotted(path)
+    line_no = doc.text.count("\n", 0, at) + 1
+    shown = doc.text.split("\n")[line_no - 1]
+    printed_by = _template_line(tree, doc.source, path) or doc.source
+    return ValuesError(
+        f"{dotted(path)}: the value {printable(text)!r} changes the YAML structure where {printed_by} prints it "
+        f"(line {line_no} of document {number} it renders: {printable(shown.strip())!r}); a value must stay one "
+        "scalar: quote it in the template or change the value", where)
+
+
+def _template_line(tree: Chart, source: str, path: tuple) -> str | None:
+    """``template:line`` of the first line of the rendering template (else of any template or
+    helper of the chart tree) that names the value's last key."""
+    names = [p for p in path if isinstance(p, str)]
+    if not names:
+        return None
+    pattern = re.compile(rf"\b{re.escape(names[-1])}\b")
+    candidates = sorted(_templates(tree, ""), key=lambda t: t[0] != source)
+    for full, text in candidates:
+        for n, line in enumerate(text.split("\n"), 1):
+            if pattern.search(line) and ("{{" in line or "{%" in line):
+                return f"{full}:{n}"
+    return None
+
+
+def _templates(chart: Chart, parent: str) -> Iterator[tuple[str, str]]:
+    base = chart.template_path(parent)
+    for rel, text in chart.templates:
+        yield f"{base}/{rel}", text
+    for child in chart.children:
+        yield from _templates(child, base)
