@@ -51,6 +51,8 @@ def _construct_int(loader: Any, node: Any) -> int | float:
     text = loader.construct_scalar(node).replace("_", "")
     sign = -1 if text.startswith("-") else 1
     digits = text.lstrip("+-")
+    if len(digits) > 400:  # no int64 and no float64 either: yaml.v2 keeps such a number as text
+        return loader.construct_scalar(node)
     if digits.startswith("0b"):
         return sign * int(digits[2:], 2)
     if digits.startswith("0x"):

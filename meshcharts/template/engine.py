@@ -13,7 +13,7 @@ from collections import namedtuple
 import marshal
 import re
 
-from . import funcs, runtime
+from . import bounds, funcs, runtime
 from ..budget import BudgetError, spend
 from ..cache import DiskCache, IdentityMemo, digest
 from ..errors import TemplateError
@@ -433,13 +433,13 @@ def _walk(chart: Chart, values: Values, parent_path: str, release: dict,
 
 # What templates see besides their own variables, and the names compiled code is run with.
 _GLOBALS: dict[str, Any] = {**runtime.GLOBALS, **funcs.FUNCTIONS, "include": _include, "template": _include,
-                            "tpl": _tpl}
-runtime.ENGINE_FILTERS.update(funcs.FILTERS, toYaml=_printed_once("toYaml", funcs.to_yaml_filter),
+                            "tpl": _tpl, "lipsum": bounds.lipsum}
+runtime.ENGINE_FILTERS.update(funcs.FILTERS, **bounds.FILTERS, toYaml=_printed_once("toYaml", funcs.to_yaml_filter),
                               entries=_printed_once("entries", funcs.entries), format=funcs.printf,
                               indent=_indent, nindent=_nindent)
 _NAMESPACE: dict[str, Any] = {
     "resolve": _resolve, "ga": runtime.getattr_, "gi": runtime.getitem, "fin": runtime.finalize,
-    "cc": runtime.concat, "mul": runtime.multiply, "pw": runtime.power, "cl": runtime.callable_,
+    "cc": runtime.concat, "mul": runtime.multiply, "md": bounds.modulo, "pw": runtime.power, "cl": runtime.callable_,
     "nsset": runtime.set_attribute, "U": runtime.Undefined, "NOT_PASSED": runtime.NOT_PASSED,
     "Loop": runtime.LoopContext, "Macro": runtime.Macro, "filt": runtime.filter_named, "test": runtime.test_named,
 }
