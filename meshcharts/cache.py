@@ -151,8 +151,11 @@ def _open_dir(directory: Path, create: bool) -> bytes | None:
     try:
         if create:
             os.makedirs(directory, mode=0o700, exist_ok=True)
-        st = os.stat(directory)  # the directory a symlink names is judged, as it is what we use
-        problem = "is not a directory" if not stat.S_ISDIR(st.st_mode) else _unsafe(st)
+        link = os.lstat(directory)
+        st = os.stat(directory)  # the directory a symlink names is judged too, as it is what we use
+        theirs = stat.S_ISLNK(link.st_mode) and hasattr(os, "geteuid") and link.st_uid != os.geteuid()
+        problem = ("is a symlink another user made" if theirs else
+                   "is not a directory" if not stat.S_ISDIR(st.st_mode) else _unsafe(st))
         if problem:
             _warn(f"cache directory {where} {problem}")
         else:

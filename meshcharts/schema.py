@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from .cache import IdentityMemo, digest
 from .loader import Chart
-from .errors import ChartError, ValuesError
+from .errors import ChartError, ValuesError, printable
 from .origin import KeyPath, Origins, dotted
 from .values import Values
 from .golang import type_name
@@ -44,7 +44,7 @@ class Problem:
 
     def __str__(self) -> str:
         head = f"{self.where}: " if self.where else ""
-        return f"{head}{dotted(self.path)}: {self.message}"
+        return printable(f"{head}{dotted(self.path)}: {self.message}")  # keys are the user's: no escapes
 
 
 def has_schema(tree: Chart) -> bool:

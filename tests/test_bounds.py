@@ -253,3 +253,11 @@ def test_fail_text_cannot_forge_log_lines_or_send_terminal_escapes(make_chart, t
     assert result.stderr == ("Error: parent/templates/a.yaml:1: bad\\n::error file=x::forged\\r\\x1b[2J\\x1b]0;title"
                              "\\x07\n")
     assert not any(line.startswith("::") for line in result.stderr.splitlines())
+
+
+def test_warnings_and_lint_lines_escape_the_users_keys(tmp_path):
+    (tmp_path / "v.yaml").write_text('pilot:\n  "replicaCont\\n::error::forged\\u001b[31m": 1\n')
+    result = invoke(["render", "-f", str(tmp_path / "v.yaml")])
+    assert result.exit_code == 0
+    assert [line for line in result.stderr.splitlines() if line.startswith("Warning:")] == [
+        f"Warning: {tmp_path / 'v.yaml'}:2:3: pilot.replicaCont\\n::error::forged\\x1b[31m: unknown key"]

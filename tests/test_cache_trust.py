@@ -189,3 +189,25 @@ def test_missing_unwritable_cache_only_costs_speed(tmp_path):
     first = render(tmp_path / "ok")
     result = render(blocker / "cache")
     assert (result.returncode, result.stderr, result.stdout) == (0, "", first.stdout)
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="needs root to make another user's link")
+def test_symlink_another_user_planted_is_not_followed(tmp_path, monkeypatch):
+    """XDG_CACHE_HOME=/tmp: someone else's /tmp/meshcharts pointing at one of our own directories."""
+    ours = tmp_path / "ours"
+    ours.mkdir(mode=0o700)
+    link = tmp_path / "cache"
+    link.symlink_to(ours)
+    os.lchown(link, 4242, 4242)
+    result = render(link)
+    assert result.returncode == 0
+    assert result.stderr == f"Warning: cache directory {link} is a symlink another user made; not using the cache\n"
+    assert list(ours.iterdir()) == []
+
+
+def test_our_own_symlink_to_our_directory_is_used(tmp_path):
+    ours = tmp_path / "ours"
+    ours.mkdir(mode=0o700)
+    (tmp_path / "cache").symlink_to(ours)
+    assert render(tmp_path / "cache").stderr == ""
+    assert (ours / "templates.marshal").exists()
