@@ -189,6 +189,15 @@ def render_templates(options: RenderOptions, tree: Chart, values: Values) -> dic
     return _engine().render_charts(tree, values, release, capabilities)
 
 
+def rerender_with(options: RenderOptions):
+    """A function rendering ``options`` again with other user values (a map like
+    ``Origins.values()``): how the structure check tells a value's text from the chart's own."""
+    def rerender(user: Values) -> Manifest:
+        tree, values = enabled_tree(chart_of(options), user)
+        return build_manifest(render_templates(options, tree, values))
+    return rerender
+
+
 def render_options(options: RenderOptions) -> Manifest:
     """Render with ``options``; raises :class:`~meshcharts.errors.MeshchartsError` on bad input.
     Warnings (keys the chart's schema does not know) come back in ``manifest.warnings``."""
@@ -205,7 +214,7 @@ def render_options(options: RenderOptions) -> Manifest:
     # user value a template prints unquoted can break a document; any other chart may break it itself.
     if not user_inert:  # a value no template can print into new structure needs no look
         from .structure import check_structure
-        check_structure(manifest, origins, tree)
+        check_structure(manifest, origins, tree, rerender_with(options))
     if not chart_source(options).bundled or not user_inert:
         check_yaml(manifest)
     if options.show_only:

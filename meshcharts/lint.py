@@ -44,7 +44,7 @@ def lint(options: Any) -> list[Problem | str]:
         with budgeted(options.time_limit, options.output_limit):
             rendered = api.render_templates(options, tree, _recording(values, tree, (), seen))
         manifest = build_manifest(rendered)
-        check_structure(manifest, origins, tree)
+        check_structure(manifest, origins, tree, api.rerender_with(options))
         check_yaml(manifest)
     except MeshchartsError as e:  # what a render would stop with; what it had read so far is incomplete
         return found + [str(e)]

@@ -21,55 +21,115 @@ from .errors import TemplateError, ValuesError, printable
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any, Iterator
+    from typing import Any, Callable, Iterator
 
     from .loader import Chart
     from .manifest import Manifest
     from .origin import Origins
+    from .values import Values
 
 
-def check_structure(manifest: Manifest, origins: Origins, tree: Chart) -> None:
+def check_structure(manifest: Manifest, origins: Origins, tree: Chart,
+                    rerender: Callable[[Values], Manifest] | None = None) -> None:
     """Raise :class:`~meshcharts.errors.ValuesError` naming the value's origin and the template
-    when a user string printed into the manifest does not stay inside one scalar."""
-    from .yamlio import inert, scalar_spans
-    texts = {}
-    for text, path in _user_strings(origins.values(with_profiles=False)):
-        if text not in texts and _ALNUM.search(text) and not inert(text):
-            texts[text] = path
-    if not texts:
-        return
+    when a user string printed into the manifest does not stay inside one scalar.
+
+    The same text can also be the chart's own (a value ``app: pilot`` next to a label the chart
+    writes): when ``rerender`` is given, a suspect value is confirmed by rendering once more with
+    the value replaced by an inert placeholder. If its text then breaks out of scalars as often
+    as before, those places are the chart's, not the value's."""
+    from .yamlio import inert
+    texts: dict[str, list[tuple[tuple, bool]]] = {}
+    for text, path, is_key in _user_strings(origins.values(with_profiles=False)):
+        if _ALNUM.search(text) and not inert(text):
+            texts.setdefault(text, []).append((path, is_key))
+    for text, places in texts.items():
+        found = _breakouts(manifest, text)
+        if not found:
+            continue
+        culprit = places[0]
+        if rerender is not None:
+            placeholder = f"meshcharts-placeholder-{len(text)}"
+            before = len(found)
+            found = _new_in(found, _breakouts(rerender(_replaced(origins.values(), places, placeholder)), text))
+            if not found:
+                continue
+            if len(places) > 1:  # several values hold this text: name one whose text breaks out
+                for place in places:
+                    if len(_breakouts(rerender(_replaced(origins.values(), [place], placeholder)), text)) < before:
+                        culprit = place
+                        break
+        doc, number, at = found[0]
+        raise _error(doc, number, at, text, culprit[0], origins, tree)
+
+
+def _breakouts(manifest: Manifest, text: str) -> list[tuple[Any, int, int]]:
+    """Where ``text`` appears in the manifest outside one scalar: ``(document, its number among
+    its template's documents, offset)``."""
+    from .yamlio import scalar_spans
+    found = []
     number: dict[str, int] = {}
     for doc in manifest.documents:
         number[doc.source] = number.get(doc.source, 0) + 1
-        hits = [(t, p) for t, p in texts.items() if t in doc.text]
-        if not hits:
+        at = doc.text.find(text)
+        if at < 0:
             continue
         spans = scalar_spans(doc.text)
         if spans is None:
             continue  # not YAML at all: the parse check names the line
         starts = [s[0] for s in spans]
-        for text, path in hits:
-            at = doc.text.find(text)
-            while at >= 0:
-                if not _stays_scalar(doc.text, spans, starts, at, text):
-                    raise _error(doc, number[doc.source], at, text, path, origins, tree)
-                at = doc.text.find(text, at + 1)
+        while at >= 0:
+            if not _stays_scalar(doc.text, spans, starts, at, text):
+                found.append((doc, number[doc.source], at))
+            at = doc.text.find(text, at + 1)
+    return found
+
+
+def _new_in(found: list, baseline: list) -> list:
+    """The break-outs of ``found`` beyond those of ``baseline``, counted per template."""
+    left: dict[str, int] = {}
+    for doc, _, _ in baseline:
+        left[doc.source] = left.get(doc.source, 0) + 1
+    new = []
+    for entry in found:
+        source = entry[0].source
+        if left.get(source, 0) > 0:
+            left[source] -= 1
+        else:
+            new.append(entry)
+    return new
+
+
+def _replaced(user: Values, places: list[tuple[tuple, bool]], placeholder: str) -> Values:
+    """A copy of ``user`` with the string (or map key) at each place replaced by ``placeholder``."""
+    from .values import copy_values
+    copy = copy_values(user)
+    for path, is_key in places:
+        node: Any = copy
+        for part in path[:-1]:
+            node = node[part]
+        last = path[-1]
+        if is_key:
+            node[placeholder] = node.pop(last)
+        elif isinstance(node, (dict, list)):
+            node[last] = placeholder
+    return copy
 
 
 _ALNUM = re.compile(r"[^\W_]")
 
 
-def _user_strings(value: Any, path: tuple = ()) -> Iterator[tuple[str, tuple]]:
-    """Every string the user gave (map keys too) with its key path."""
+def _user_strings(value: Any, path: tuple = ()) -> Iterator[tuple[str, tuple, bool]]:
+    """Every string the user gave, map keys too, with its key path and whether it is a key."""
     stack = [(value, path)]
     while stack:
         v, p = stack.pop()
         if isinstance(v, str):
-            yield v, p
+            yield v, p, False
         elif isinstance(v, dict):
             for k, x in v.items():
                 if isinstance(k, str):
-                    yield k, (*p, k)
+                    yield k, (*p, k), True
                 stack.append((x, (*p, k)))
         elif isinstance(v, list):
             stack.extend((x, (*p, i)) for i, x in enumerate(v))

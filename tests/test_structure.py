@@ -196,3 +196,21 @@ def test_structure_check_costs_nothing_for_inert_values(monkeypatch):
     render(set_values=["global.hub=registry.local/istio", "pilot.replicaCount=2"])
     assert calls == []
     assert os.environ.get("MESHCHARTS_CACHE_DIR")
+
+
+def test_value_whose_text_the_chart_also_writes_is_not_blamed_for_the_charts_lines(make_chart, tmp_path):
+    """`app: web` is both the user's note (printed quoted, harmless) and a label the chart writes."""
+    chart = make_chart({"templates/cm.yaml": """
+        kind: ConfigMap
+        metadata:
+          labels:
+            app: web
+        data:
+          note: {{ Values.note | quote }}
+        items:
+        - {{ Values.item | default("none") }}
+        """})
+    manifest = render(chart=chart, values_files=[values_file(tmp_path, {"note": "app: web"})])
+    assert manifest.documents[0].object["data"] == {"note": "app: web"}
+    with pytest.raises(MeshchartsError, match=r"item: the value 'app: web' changes the YAML structure"):
+        render(chart=chart, values_files=[values_file(tmp_path, {"note": "app: web", "item": "app: web"})])
