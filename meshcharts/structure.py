@@ -6,8 +6,7 @@ Upstream's templates print many values unquoted, so a value such as ``x\\n  priv
 keys, list items or documents, or silently change what the line means. Helm renders those.
 
 How it is found: only user strings that are not inert text (see :func:`meshcharts.yamlio.inert`:
-names, registries, tags and the like cannot break anything) and that hold a letter or digit are
-looked for. Each place such a string appears in a rendered document must lie inside one scalar
+names, registries, tags and the like cannot break anything) are looked for. Each place such a string appears in a rendered document must lie inside one scalar
 token whose value still contains the string (so quotes and escapes did not eat part of it), or
 inside a comment the template itself wrote before it. A value that the template quotes, or that
 ``toYaml`` prints, is escaped and no longer appears as written, so it passes untouched.
@@ -41,7 +40,7 @@ def check_structure(manifest: Manifest, origins: Origins, tree: Chart,
     from .yamlio import inert
     texts: dict[str, list[tuple[tuple, bool]]] = {}
     for text, path, is_key in _user_strings(origins.values(with_profiles=False)):
-        if _ALNUM.search(text) and not inert(text):
+        if text.strip() and not inert(text):
             texts.setdefault(text, []).append((path, is_key))
     for text, places in texts.items():
         found = _breakouts(manifest, text)
@@ -114,9 +113,6 @@ def _replaced(user: Values, places: list[tuple[tuple, bool]], placeholder: str) 
         elif isinstance(node, (dict, list)):
             node[last] = placeholder
     return copy
-
-
-_ALNUM = re.compile(r"[^\W_]")
 
 
 def _user_strings(value: Any, path: tuple = ()) -> Iterator[tuple[str, tuple, bool]]:

@@ -20,7 +20,9 @@ PILOT_GATEWAY = "istio/charts/pilot/templates/gateway.yaml"
     ("ingress\n  evil: true", "istio: ingress"),          # a key added to the selector
     ("&a ingress", "istio: &a ingress"),                  # an anchor
     ("!!binary aW5ncmVzcw==", "istio: !!binary aW5ncmVzcw=="),  # a tag
-], ids=["alias", "comment", "new-key", "anchor", "tag"])
+    ("#", "istio: #"),                                    # the whole value a comment: the key reads null
+    ("|", "istio: |"),                                    # a block scalar swallowing what follows
+], ids=["alias", "comment", "new-key", "anchor", "tag", "only-a-comment", "block-indicator"])
 def test_value_that_adds_structure_is_an_error_naming_its_origin_and_template(tmp_path, value, shown):
     site = tmp_path / "site.yaml"
     import json
