@@ -15,8 +15,10 @@ gives, as any other program's output. A directory that is a symlink, a file wher
 should be, or a relative path that would leave it (``..``, an absolute path, a symlink inside)
 is refused before anything is written.
 
-A directory that is a mount point cannot be swapped; it is written in place instead (each file
-replaced in one step, the new files staged in a hidden sub-directory that the next run removes).
+A directory that is a mount point cannot be swapped, and one that holds the working directory
+should not be (the shell would be left in the deleted old tree); those are written in place
+instead (each file replaced in one step, the new files staged in a hidden sub-directory that the
+next run removes).
 """
 from __future__ import annotations
 
@@ -62,7 +64,7 @@ def replace_tree(directory: str | Path, files: Mapping[str, str | bytes], remove
     with _locked(parent, str(directory)):
         _recover(target)
         _refuse_odd_target(target, str(directory))
-        if target.exists() and os.path.ismount(target):
+        if target.exists() and (os.path.ismount(target) or _holds_cwd(target)):
             return _replace_in_place(target, planned, dropped, str(directory))
         staging = parent / f".{target.name}.meshcharts-new-{os.getpid()}"
         try:
@@ -77,6 +79,16 @@ def replace_tree(directory: str | Path, files: Mapping[str, str | bytes], remove
             raise
     real = Path(os.path.realpath(target))
     return [real / p for p in planned]
+
+
+def _holds_cwd(target: Path) -> bool:
+    """Whether the working directory is ``target`` or inside it: swapping would leave this
+    process (and the shell that started it) in the deleted old tree."""
+    try:
+        here, there = os.path.realpath(os.getcwd()), os.path.realpath(target)
+    except OSError:
+        return False
+    return here == there or here.startswith(there.rstrip(os.sep) + os.sep)
 
 
 def _refuse_odd_target(target: Path, label: str) -> None:

@@ -213,3 +213,23 @@ def test_paths_leaving_the_directory_are_refused(tmp_path, source):
     with pytest.raises(MeshchartsError, match="refusing to write outside the output directory"):
         replace_tree(tmp_path / "out", {source: "x"})
     assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("why", ["mount-point", "working-directory"])
+def test_directory_that_cannot_be_swapped_is_written_in_place(tmp_path, monkeypatch, why):
+    out = tmp_path / "out"
+    replace_tree(out, FILES_A)
+    (out / "mine.txt").write_text("kept")
+    inode = out.stat().st_ino
+    if why == "mount-point":
+        real = os.path.ismount
+        monkeypatch.setattr(os.path, "ismount", lambda p: str(p) == str(out) or real(p))
+    else:
+        monkeypatch.chdir(out / "c")
+    written = replace_tree(out, FILES_B, remove=["c/x.yaml"])
+    assert out.stat().st_ino == inode  # the same directory, not a swapped one
+    assert tree(out) == {"c": None, "c/new": None, "c/new/n.yaml": b"n: 2\n", "c/templates": None,
+                         "c/templates/a.yaml": b"kind: A2\n", "c/templates/sub": None,
+                         "c/templates/sub/b.yaml": b"kind: B2\n", "mine.txt": b"kept"}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+    assert len(written) == 3

@@ -216,3 +216,10 @@ def test_value_whose_text_the_chart_also_writes_is_not_blamed_for_the_charts_lin
     assert manifest.documents[0].object["data"] == {"note": "app: web"}
     with pytest.raises(MeshchartsError, match=r"item: the value 'app: web' changes the YAML structure"):
         render(chart=chart, values_files=[values_file(tmp_path, {"note": "app: web", "item": "app: web"})])
+
+
+def test_lint_reports_a_value_that_adds_structure():
+    result = invoke(["lint", "--set", "global.k8sIngressSelector=*x"])
+    assert result.exit_code == 1
+    assert "Error: --set global.k8sIngressSelector=*x: global.k8sIngressSelector: the value '*x' changes the YAML " \
+           "structure" in result.stderr
