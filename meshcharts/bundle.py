@@ -101,6 +101,8 @@ def resolve(spec: str | Path | None) -> ChartSource:
     if spec is None:
         return bundled(DEFAULT_CHART)
     text = str(spec)
+    if "\0" in text:
+        raise ChartError("chart path has a NUL character", "--chart")
     if isinstance(spec, str) and "/" not in text and "\\" not in text and text in bundled_names():
         return bundled(text)
     directory = Path(text).resolve()

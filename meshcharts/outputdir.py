@@ -51,6 +51,8 @@ def check_relative(path: str, directory: str | Path) -> PurePosixPath:
 def replace_tree(directory: str | Path, files: Mapping[str, str | bytes], remove: Iterable[str] = ()) -> list[Path]:
     """Make ``directory`` hold ``files`` (relative path -> text) and, besides, every file it held
     before except those in ``remove`` (relative paths), in one step. Returns the written paths."""
+    if "\0" in str(directory):
+        raise MeshchartsError("the output directory's name has a NUL character", "--output-dir")
     given = Path(directory)
     planned = {check_relative(p, directory): text for p, text in files.items()}
     dropped = {check_relative(p, directory) for p in remove}

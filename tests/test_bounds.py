@@ -261,3 +261,11 @@ def test_warnings_and_lint_lines_escape_the_users_keys(tmp_path):
     assert result.exit_code == 0
     assert [line for line in result.stderr.splitlines() if line.startswith("Warning:")] == [
         f"Warning: {tmp_path / 'v.yaml'}:2:3: pilot.replicaCont\\n::error::forged\\x1b[31m: unknown key"]
+
+
+def test_nul_in_the_chart_path_or_output_dir_is_one_error(tmp_path):
+    from meshcharts.outputdir import replace_tree
+    with pytest.raises(MeshchartsError, match="--chart: chart path has a NUL character"):
+        render(chart="charts\0x")
+    with pytest.raises(MeshchartsError, match="--output-dir: the output directory's name has a NUL character"):
+        replace_tree(f"{tmp_path}/out\0x", {"a.yaml": "a: 1\n"})
