@@ -47,7 +47,7 @@ def lint(options: Any) -> list[Problem | str]:
         check_structure(manifest, origins, tree, api.rerender_with(options))
         check_yaml(manifest)
     except MeshchartsError as e:  # what a render would stop with; what it had read so far is incomplete
-        return found + [str(e)]
+        return found + [str(api.rejected_value(e, origins))]
     found += _unread(origins, api.chart_of(options), tree, seen, [p.path for p in unknown])
     return found
 

@@ -208,7 +208,7 @@ def _normalize(value: Any, where: str) -> Any:
     return walk(value, 1)[0]
 
 
-def _cached(kind: str, text: str, parse: Any, persist: bool = True) -> Any:
+def _cached(kind: str, text: str, parse: Any, persist: bool = True, cache_name: str = "yaml") -> Any:
     """``parse()``'s result for this exact text, from the on-disk cache when it was seen before
     (a fresh object each time: callers may change what they get). Without ``persist`` (user
     values, which hold passwords) the text is parsed every time and nothing is stored."""
@@ -217,7 +217,7 @@ def _cached(kind: str, text: str, parse: Any, persist: bool = True) -> Any:
     import marshal
 
     from .cache import DiskCache, digest
-    cache = DiskCache.named("yaml")
+    cache = DiskCache.named(cache_name)
     key = kind + digest(text.encode("utf-8", "surrogatepass"))
     blob = cache.get(key)
     if blob is not None:
@@ -600,3 +600,29 @@ def to_yaml(value: Any, prepare: Any = None) -> str:
     if text.endswith("\n...\n"):  # PyYAML's document-end marker; yaml.v2 writes none
         text = text[:-4]
     return text[:-1] if text.endswith("\n") else text  # Helm trims exactly one newline
+
+
+def load_manifest_documents(text: str, where: str) -> list[Any]:
+    """Every YAML document of a Kubernetes manifest, read as kubectl and the API server read it
+    (yaml.v2's implicit types: ``on`` is a boolean, dates stay strings).
+    A syntax error raises :class:`ValuesError` naming ``where:line:column``."""
+    # Not kept on disk: a manifest carries the user's values (a Secret's password) as they are.
+    return _cached("manifest:", text, lambda: _parse_all(text, where), False, "manifests")
+
+
+_MANIFESTS: dict[str, list[list[Any]]] = {}
+
+
+def load_manifest_texts(texts: list[str], wheres: list[str]) -> list[list[Any]]:
+    """:func:`load_manifest_documents` of many texts at once, cached as one entry: a render's
+    documents are read back together, and one cache look-up costs less than a hundred. The same
+    texts again in this process give the same objects: callers must not change them."""
+    joined = "\x00".join(texts)
+    found = _MANIFESTS.get(joined)
+    if found is None:
+        found = _cached("manifests:", joined, lambda: [_parse_all(t, w) for t, w in zip(texts, wheres)], False,
+                        "manifests")
+        if len(_MANIFESTS) >= 4:
+            _MANIFESTS.clear()
+        _MANIFESTS[joined] = found
+    return found
