@@ -62,6 +62,8 @@ _OPTION_FIELDS = {  # name: default
     "show_only": (),
     "registry": None,               # HOST[:PORT][/PREFIX]: move every image there
     "check_registry": None,         # fail unless all images and pull secrets fit it
+    "time_limit": None,             # seconds a render may take (None: $MESHCHARTS_TIME_LIMIT or 60; 0: no limit)
+    "output_limit": None,           # characters templates may build (None: $MESHCHARTS_MAX_OUTPUT or 256 MiB)
 }
 
 
@@ -187,21 +189,35 @@ def render_templates(options: RenderOptions, tree: Chart, values: Values) -> dic
     return _engine().render_charts(tree, values, release, capabilities)
 
 
+def rerender_with(options: RenderOptions):
+    """A function rendering ``options`` again with other user values (a map like
+    ``Origins.values()``): how the structure check tells a value's text from the chart's own."""
+    def rerender(user: Values) -> Manifest:
+        tree, values = enabled_tree(chart_of(options), user)
+        return build_manifest(render_templates(options, tree, values))
+    return rerender
+
+
 def render_options(options: RenderOptions) -> Manifest:
     """Render with ``options``; raises :class:`~meshcharts.errors.MeshchartsError` on bad input.
     Warnings (keys the chart's schema does not know) come back in ``manifest.warnings``."""
     check_release(options.name, options.namespace)
-    tree, values, origins, user_inert = _load_values(options)
-    warnings = check_values(options, tree, values, origins)
-    try:
-        rendered = render_templates(options, tree, values)
-    except TemplateError as e:
-        raise rejected_value(e, origins) from None
+    from .budget import budgeted
+    with budgeted(options.time_limit, options.output_limit):
+        tree, values, origins, user_inert = _load_values(options)
+        warnings = check_values(options, tree, values, origins)
+        try:
+            rendered = render_templates(options, tree, values)
+        except TemplateError as e:
+            raise rejected_value(e, origins) from None
     from .cache import DiskCache
     DiskCache.save_all()
     manifest = build_manifest(rendered)
     # As Helm does. The bundled chart's templates are tested to print valid YAML, so there only a
     # user value a template prints unquoted can break a document; any other chart may break it itself.
+    if not user_inert:  # a value no template can print into new structure needs no look
+        from .structure import check_structure
+        check_structure(manifest, origins, tree, rerender_with(options))
     if not chart_source(options).bundled or not user_inert:
         check_yaml(manifest)
     if options.show_only:
@@ -231,7 +247,8 @@ def render(profile: str = "default", *, values_files: Iterable[str | Path] = (),
            namespace: str = "istio-system", chart: str | Path | None = None,
            kube_version: str = DEFAULT_KUBE_VERSION, api_versions: Iterable[str] = (),
            show_only: Iterable[str] = (), registry: str | None = None,
-           check_registry: str | None = None) -> Manifest:
+           check_registry: str | None = None, time_limit: float | None = None,
+           output_limit: int | None = None) -> Manifest:
     """Render a release and return its :class:`~meshcharts.manifest.Manifest`.
 
     ``manifest.text`` is byte for byte what ``meshcharts render`` prints for the same flags;
@@ -241,4 +258,5 @@ def render(profile: str = "default", *, values_files: Iterable[str | Path] = (),
         chart=chart, profile=profile, values_files=tuple(values_files), set_values=tuple(set_values),
         set_string_values=tuple(set_string_values), set_file_values=tuple(set_file_values), name=name,
         namespace=namespace, kube_version=kube_version, api_versions=tuple(api_versions),
-        show_only=tuple(show_only), registry=registry, check_registry=check_registry))
+        show_only=tuple(show_only), registry=registry, check_registry=check_registry, time_limit=time_limit,
+        output_limit=output_limit))

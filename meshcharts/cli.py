@@ -71,6 +71,11 @@ def _value_flags(parser: argparse.ArgumentParser) -> None:
         help="Kubernetes version templates see in .Capabilities.KubeVersion. Default: v1.36.0.")
     add("--api-versions", action="append", default=[], metavar="G/V",
         help="Extra API version for .Capabilities.APIVersions; repeatable.")
+    add = parser.add_argument_group("limits").add_argument
+    add("--time-limit", type=float, metavar="SECONDS",
+        help="Stop a render that takes longer (default: $MESHCHARTS_TIME_LIMIT or 60; 0: no limit).")
+    add("--max-output", type=int, metavar="CHARS",
+        help="Stop a render whose templates build more text (default: $MESHCHARTS_MAX_OUTPUT or 268435456).")
 
 
 class _Version(argparse.Action):
@@ -173,7 +178,8 @@ def _options(args: argparse.Namespace, rewrite_images: bool = True):
                          kube_version=args.kube_version, api_versions=tuple(args.api_versions),
                          show_only=tuple(getattr(args, "show_only", ())),
                          registry=getattr(args, "registry", None) if rewrite_images else None,
-                         check_registry=getattr(args, "check_registry", None))
+                         check_registry=getattr(args, "check_registry", None), time_limit=args.time_limit,
+                         output_limit=args.max_output)
 
 
 def _error(message: str) -> None:
@@ -318,10 +324,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     if args.command is None:
         parser.print_help()
         sys.exit(2)
-    try:
-        status = COMMANDS[args.command](args)
-    except MeshchartsError as e:
-        _error(str(e))
-        status = 1
+    from .outputguard import guarded_stdout
+    with guarded_stdout() as guard:
+        try:
+            status = COMMANDS[args.command](args)
+            guard.flush()
+        except MeshchartsError as e:
+            _error(str(e))
+            status = 1
+    status = guard.status or status
     if status:
         sys.exit(status)

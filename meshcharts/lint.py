@@ -39,8 +39,13 @@ def lint(options: Any) -> list[Problem | str]:
         found += unknown
     seen: set[KeyPath] = set()
     try:
-        rendered = api.render_templates(options, tree, _recording(values, tree, (), seen))
-        check_yaml(build_manifest(rendered))
+        from .budget import budgeted
+        from .structure import check_structure
+        with budgeted(options.time_limit, options.output_limit):
+            rendered = api.render_templates(options, tree, _recording(values, tree, (), seen))
+        manifest = build_manifest(rendered)
+        check_structure(manifest, origins, tree, api.rerender_with(options))
+        check_yaml(manifest)
     except MeshchartsError as e:  # what a render would stop with; what it had read so far is incomplete
         return found + [str(api.rejected_value(e, origins))]
     found += _unread(origins, api.chart_of(options), tree, seen, [p.path for p in unknown])

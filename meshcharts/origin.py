@@ -60,7 +60,7 @@ class Origins:
         merged = self._merged.get(with_profiles)
         if merged is None:
             merged = self._merged[with_profiles] = user_values(self.files[0 if with_profiles else self.profiles:],
-                                                               self.sets)
+                                                               self.sets, self.profiles if with_profiles else 0)
         return merged
 
     def where(self, path: KeyPath) -> str | None:

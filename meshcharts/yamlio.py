@@ -51,6 +51,8 @@ def _construct_int(loader: Any, node: Any) -> int | float:
     text = loader.construct_scalar(node).replace("_", "")
     sign = -1 if text.startswith("-") else 1
     digits = text.lstrip("+-")
+    if len(digits) > 400:  # no int64 and no float64 either: yaml.v2 keeps such a number as text
+        return loader.construct_scalar(node)
     if digits.startswith("0b"):
         return sign * int(digits[2:], 2)
     if digits.startswith("0x"):
@@ -83,6 +85,9 @@ def _yaml() -> Any:
     GoYamlLoader.add_constructor("tag:yaml.org,2002:bool", _construct_bool)
     GoYamlLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
     GoYamlLoader.flatten_mapping = _budgeted_flatten(base_loader.flatten_mapping, yaml)
+    GoYamlLoader.construct_mapping = _unique_keys(base_loader.construct_mapping, yaml)
+    for kind in _NOT_JSON:  # PyYAML would build sets, dates, bytes, pairs: none is a value
+        GoYamlLoader.add_constructor(f"tag:yaml.org,2002:{kind}", _refuse_type)
 
     class GoYamlDumper(base_dumper):  # type: ignore[misc,valid-type]
         """Emitter settings and representers that reproduce Helm's ``toYaml``."""
@@ -95,6 +100,43 @@ def _yaml() -> Any:
     return yaml
 
 
+_NOT_JSON = ("set", "omap", "pairs", "binary", "timestamp")
+
+
+def _refuse_type(loader: Any, node: Any) -> Any:
+    import yaml
+    raise yaml.constructor.ConstructorError(
+        None, None, f"{node.tag.replace('tag:yaml.org,2002:', '!!')} is not a values type (maps, lists, strings, "
+        "numbers, booleans and null are)", node.start_mark)
+
+
+def _check_unique(loader: Any, node: Any, yaml: Any) -> None:
+    """Refuse a map that sets one key twice (yaml.v2 and PyYAML keep the last silently, and the
+    first block is lost), naming both lines. Checked before merge keys are expanded: a key that
+    overrides a merged one is what ``<<`` is for."""
+    checked = loader.__dict__.setdefault("unique_checked", set())
+    if id(node) in checked:
+        return
+    checked.add(id(node))
+    seen: dict[tuple[str, str], Any] = {}
+    for key_node, _ in node.value:
+        if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
+            continue
+        first = seen.setdefault((key_node.tag, key_node.value), key_node)
+        if first is not key_node:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key {key_node.value!r} (first set at line {first.start_mark.line + 1}); "
+                "the earlier one would be lost", key_node.start_mark)
+
+
+def _unique_keys(construct_mapping: Any, yaml: Any) -> Any:
+    def checked_construct_mapping(loader: Any, node: Any, deep: bool = False) -> Any:
+        if isinstance(node, yaml.MappingNode):
+            _check_unique(loader, node, yaml)
+        return construct_mapping(loader, node, deep)
+    return checked_construct_mapping
+
+
 def _budgeted_flatten(flatten: Any, yaml: Any) -> Any:
     """PyYAML's merge-key expansion, refusing documents whose merges copy more than
     :data:`MAX_MERGED_ENTRIES` entries in all."""
@@ -105,6 +147,7 @@ def _budgeted_flatten(flatten: Any, yaml: Any) -> Any:
             merged = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
             for sub in merged:
                 if isinstance(sub, yaml.MappingNode):
+                    _check_unique(loader, sub, yaml)  # before its own merges are folded in
                     flatten_mapping(loader, sub)  # final size first; flattening twice is a no-op
                     loader.merged_entries = getattr(loader, "merged_entries", 0) + len(sub.value)
                     if loader.merged_entries > MAX_MERGED_ENTRIES:
@@ -165,9 +208,12 @@ def _normalize(value: Any, where: str) -> Any:
     return walk(value, 1)[0]
 
 
-def _cached(kind: str, text: str, parse: Any, cache_name: str = "yaml") -> Any:
+def _cached(kind: str, text: str, parse: Any, persist: bool = True, cache_name: str = "yaml") -> Any:
     """``parse()``'s result for this exact text, from the on-disk cache when it was seen before
-    (a fresh object each time: callers may change what they get)."""
+    (a fresh object each time: callers may change what they get). Without ``persist`` (user
+    values, which hold passwords) the text is parsed every time and nothing is stored."""
+    if not persist:
+        return parse()
     import marshal
 
     from .cache import DiskCache, digest
@@ -184,9 +230,10 @@ def _cached(kind: str, text: str, parse: Any, cache_name: str = "yaml") -> Any:
     return value
 
 
-def load_values_text(text: str, where: str) -> dict:
-    """Parse one values document (a map, or empty) read from ``where`` (a path or flag)."""
-    return _cached("values:", text, lambda: _load_values_text(text, where))
+def load_values_text(text: str, where: str, persist: bool = False) -> dict:
+    """Parse one values document (a map, or empty) read from ``where`` (a path or flag). Only a
+    chart's own values files may be ``persist``-ed in the on-disk cache, never a user's."""
+    return _cached("values:", text, lambda: _load_values_text(text, where), persist)
 
 
 def _parse_all(text: str, where: str) -> list[Any]:
@@ -232,13 +279,29 @@ def parse_document(text: str) -> Any:
     return yaml.load(text, Loader=yaml.PlainLoader)
 
 
+_JSON_TAGS = frozenset(f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "bool", "null", "map", "seq"))
+
+
 def document_problem(text: str) -> tuple[int, int, str] | None:
     """Why a rendered document is not valid YAML, as ``(line, column, problem)`` (1-based within
     the document), or None when it parses. Only the parser runs: no objects are built."""
     yaml = _yaml()
+    anchors: set[str] = set()
     try:
-        for _ in yaml.parse(text, Loader=yaml.PlainLoader):
-            pass
+        # Events only (no objects are built), but what every consumer must be able to load: an
+        # alias names an anchor defined before it, and tags are the JSON types.
+        for event in yaml.parse(text, Loader=yaml.PlainLoader):
+            if isinstance(event, yaml.AliasEvent):
+                if event.anchor not in anchors:
+                    mark = event.start_mark
+                    return mark.line + 1, mark.column + 1, f"alias *{event.anchor} names no anchor"
+            elif isinstance(event, yaml.NodeEvent):
+                if event.anchor is not None:
+                    anchors.add(event.anchor)
+                tag = getattr(event, "tag", None)
+                if tag is not None and tag != "!" and tag not in _JSON_TAGS:
+                    mark = event.start_mark
+                    return mark.line + 1, mark.column + 1, f"tag {tag.replace('tag:yaml.org,2002:', '!!')} is not one every reader loads"
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -248,6 +311,17 @@ def document_problem(text: str) -> tuple[int, int, str] | None:
         return before.count("\n") + 1, e.position - before.rfind("\n"), f"{e.reason} (#x{e.character:04x})" \
             if isinstance(e.character, int) else e.reason
     return None
+
+
+def scalar_spans(text: str) -> list[tuple[int, int, str]] | None:
+    """Each scalar of a rendered document as ``(start, end, value)``: character offsets of its
+    text as written (quotes included) and the string it reads as. None if the text does not scan."""
+    yaml = _yaml()
+    try:
+        return [(t.start_mark.index, t.end_mark.index, t.value)
+                for t in yaml.scan(text, Loader=yaml.PlainLoader) if isinstance(t, yaml.ScalarToken)]
+    except yaml.YAMLError:
+        return None
 
 
 # Text that stays one plain scalar wherever a template prints it (bare, inside quotes, as a key,
@@ -530,10 +604,10 @@ def to_yaml(value: Any, prepare: Any = None) -> str:
 
 def load_manifest_documents(text: str, where: str) -> list[Any]:
     """Every YAML document of a Kubernetes manifest, read as kubectl and the API server read it
-    (yaml.v2's implicit types: ``on`` is a boolean, dates stay strings), cached by content.
+    (yaml.v2's implicit types: ``on`` is a boolean, dates stay strings).
     A syntax error raises :class:`ValuesError` naming ``where:line:column``."""
-    # Manifests have a cache file of their own: every render reads the values cache, none needs these.
-    return _cached("manifest:", text, lambda: _parse_all(text, where), "manifests")
+    # Not kept on disk: a manifest carries the user's values (a Secret's password) as they are.
+    return _cached("manifest:", text, lambda: _parse_all(text, where), False, "manifests")
 
 
 _MANIFESTS: dict[str, list[list[Any]]] = {}
@@ -546,7 +620,8 @@ def load_manifest_texts(texts: list[str], wheres: list[str]) -> list[list[Any]]:
     joined = "\x00".join(texts)
     found = _MANIFESTS.get(joined)
     if found is None:
-        found = _cached("manifests:", joined, lambda: [_parse_all(t, w) for t, w in zip(texts, wheres)], "manifests")
+        found = _cached("manifests:", joined, lambda: [_parse_all(t, w) for t, w in zip(texts, wheres)], False,
+                        "manifests")
         if len(_MANIFESTS) >= 4:
             _MANIFESTS.clear()
         _MANIFESTS[joined] = found
