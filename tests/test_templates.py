@@ -100,6 +100,8 @@ FILES = {
     "conf/a.txt": "ay",
     "conf/sub/c.txt": "sea",
     "data.json": '{"k": "{{ not a template }}"}',
+    ".env": "dotted",
+    "env": "plain",
 }
 
 
@@ -107,6 +109,7 @@ FILES = {
     ('{{ Files.Get("conf/a.txt") }}', "ay"),
     ('{{ Files.Get("data.json") }}', '{"k": "{{ not a template }}"}'),
     ('{{ Files.Get("absent.txt") }}', ""),
+    ('{{ Files.Get("./.env") }}|{{ Files.Get(".env") }}|{{ Files.Get("./conf/a.txt") }}', "dotted|dotted|ay"),
     ('{% for p, t in Files.Glob("conf/*.txt") | items %}{{ p }}={{ t | trim }};{% endfor %}',
      "conf/a.txt=ay;conf/b.txt=bee;"),
     ('{{ Files.Glob("conf/*.txt").AsConfig() }}', "a.txt: ay\nb.txt: |\n  bee"),
@@ -114,7 +117,7 @@ FILES = {
     ('{{ Files.Get("values.yaml") }}|{{ Files.Get("Chart.yaml") }}|{{ Files.Get("templates/t.yaml") }}', "||"),
     ('{{ Files.Get("../outside.txt") }}|{{ Files.Get("/etc/hostname") }}', "|"),
     ('{{ Files.Glob("conf/[z-a].txt") }}|{{ Files.Glob("conf/[") }}', "map[]|map[]"),
-], ids=["get", "get-is-never-templated", "get-missing", "glob-sorted-one-level", "as-config", "as-config-empty",
+], ids=["get", "get-is-never-templated", "get-missing", "get-strips-a-dot-slash-prefix-only", "glob-sorted-one-level", "as-config", "as-config-empty",
         "chart-own-files-excluded", "no-read-outside-chart", "glob-that-does-not-compile-matches-nothing"])
 def test_files(out, body, expected):
     assert out(body, extra=FILES) == expected

@@ -37,7 +37,10 @@ class Files(dict, TemplateObject):
     exposed = frozenset({"Get", "Glob", "AsConfig", "AsSecrets", "Lines"})
 
     def Get(self, path: str) -> str:  # noqa: N802 - Helm's name
-        return self.get(go_str(path).lstrip("./") if go_str(path).startswith("./") else go_str(path), "")
+        name = go_str(path)
+        while name.startswith("./"):  # the prefix only: "./.env" is the file ".env"
+            name = name[2:]
+        return self.get(name, "")
 
     # A chart's files never change during a process, so globs and their YAML are computed once.
     def Glob(self, pattern: str) -> "Files":  # noqa: N802
