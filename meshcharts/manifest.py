@@ -3,7 +3,9 @@
 Documents of all template files in path order, stably sorted by Helm's install order (unknown
 kinds after the known ones, by kind name), hooks last; each headed by ``---`` and
 ``# Source: <path>``. Sorting reads only each document's head (``kind:`` and the hook
-annotation); the full YAML is parsed only when a caller asks for a document's object.
+annotation) from its text; a document whose head is not written that way (JSON style, quoted
+keys) is parsed instead. Otherwise the full YAML is parsed only when a caller asks for a
+document's object.
 """
 from __future__ import annotations
 
@@ -151,8 +153,31 @@ def _hook(chunk: str) -> bool:
         at = chunk.find("helm.sh/hook", at + 1)
     else:
         return False
-    events = [e.strip() for e in m.group(1).split(",") if e.strip()]
+    return _hook_events(m.group(1))
+
+
+def _hook_events(annotation: str) -> bool:
+    """Whether a ``helm.sh/hook`` annotation names hook events Helm knows (and only those)."""
+    events = [e.strip() for e in annotation.split(",") if e.strip()]
     return bool(events) and all(e in HOOK_EVENTS for e in events)
+
+
+def _parsed_head(source: str, chunk: str) -> Document:
+    """A document whose ``kind:`` the fast path cannot see (JSON style, quoted or flow keys):
+    its kind and hook read from the parsed object, as Helm reads every document's head."""
+    from .yamlio import parse_document
+    try:
+        parsed = parse_document(chunk)
+    except Exception:  # not YAML (PyYAML's errors): sorted as kindless, and check_yaml names it
+        return Document(source, chunk, "")
+    if not isinstance(parsed, dict):
+        return Document(source, chunk, "", parsed=parsed)
+    kind = parsed.get("kind")
+    meta = parsed.get("metadata")
+    annotations = meta.get("annotations") if isinstance(meta, dict) else None
+    hook = annotations.get("helm.sh/hook") if isinstance(annotations, dict) else None
+    return Document(source, chunk, kind if isinstance(kind, str) else "",
+                    isinstance(hook, str) and _hook_events(hook), parsed=parsed)
 
 
 def split_documents(source: str, text: str) -> list[Document]:
@@ -167,7 +192,7 @@ def split_documents(source: str, text: str) -> list[Document]:
         if not chunk or _is_blank(chunk):
             continue
         m = _KIND.match(chunk, 0 if chunk.startswith("kind:") else chunk.find("\nkind:") + 1 or len(chunk))
-        docs.append(Document(source, chunk, m.group(1) if m else "", _hook(chunk)))
+        docs.append(Document(source, chunk, m.group(1), _hook(chunk)) if m else _parsed_head(source, chunk))
     return docs
 
 
