@@ -203,6 +203,39 @@ def test_define_in_ordinary_template_does_not_print(render_chart):
     assert manifest.documents[0].text == "kind: T\nv: hidden"
 
 
+DEFINE_SYNTAX = [
+    # (template text, what it prints, define "x" renders to, or None: there is no define "x")
+    ('a\n  {% define "x" %}\nbody\n  {% enddefine %}\nb', "a\nb", "body\n"),
+    ('a {%- define "x" -%}  body  {%- enddefine -%} b', "ab", "body"),
+    ('{% define "x" +%}\nbody\n{% enddefine %}', "", "\nbody\n"),
+    ('{# {% define "x" %}in a comment{% enddefine %} #}kept', "kept", None),
+    ('{% raw %}{% define "x" %}raw{% enddefine %}{% endraw %}', '{% define "x" %}raw{% enddefine %}', None),
+    ('{% define "x" %}{% raw %}{% enddefine %}{% endraw %}{% enddefine %}', "", "{% enddefine %}"),
+    ('{% define "x" %}{% set v = 1 %}{{ v }}{% enddefine %}{{ v }}', "", "1"),
+    ('{% define "x\\"y" %}q{% enddefine %}{{ include("x\\"y", root) }}', "q", None),
+]
+
+
+@pytest.mark.parametrize(("text", "printed", "body"), DEFINE_SYNTAX, ids=[
+    "lstrip-and-trim-blocks", "minus-markers", "plus-keeps-the-newline", "comment-is-not-a-define",
+    "raw-block-is-not-a-define", "raw-block-inside-a-define", "define-has-its-own-scope", "escaped-name"])
+def test_define_is_a_tag_of_the_template_language(out, text, printed, body):
+    """Jinja's lexer reads define tags: comments, raw blocks and whitespace control as for any
+    block tag, and the body is a template of its own."""
+    assert out(text) == printed
+    included = 'v: {{ include("x", root) }}'
+    if body is None:
+        with pytest.raises(TemplateError, match='no template "x"'):
+            out(included, extra={"templates/_h.tpl": text})
+    else:
+        assert out('{{ include("x", root) }}', extra={"templates/_h.tpl": text}) == body
+
+
+def test_define_inside_another_tag_is_refused(render_chart):
+    with pytest.raises(TemplateError, match=r"parent/templates/a.yaml:2: define must stand at the top level"):
+        render_chart({"templates/a.yaml": 'kind: T\n{% if true %}{% define "x" %}{% enddefine %}{% endif %}\n'})
+
+
 def test_include_of_unknown_define_is_an_error(render_chart):
     with pytest.raises(TemplateError, match=r'parent/templates/a.yaml:2: no template "nope"'):
         render_chart({"templates/a.yaml": 'kind: T\nv: {{ include("nope", root) }}\n'})
