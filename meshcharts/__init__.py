@@ -14,12 +14,12 @@ __all__ = ["render", "RenderOptions", "render_options", "effective_values", "Man
 
 def __getattr__(name: str) -> Any:  # imports on first use keep `meshcharts --help` fast
     if name in ("render", "RenderOptions", "render_options", "effective_values"):
-        from . import api as module
+        from . import api as module  # on first use: `import meshcharts` stays cheap
         return getattr(module, name)
     if name in ("Manifest", "Document"):
-        from . import manifest
+        from . import manifest  # on first use, as above
         return getattr(manifest, name)
     if name == "MeshchartsError":
-        from .errors import MeshchartsError
+        from .errors import MeshchartsError  # on first use, as above
         return MeshchartsError
     raise AttributeError(name)

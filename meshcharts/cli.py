@@ -65,7 +65,7 @@ class _Version(argparse.Action):
         super().__init__(option_strings, dest, nargs=0, help="Show the version and exit.")
 
     def __call__(self, parser: Any, namespace: Any, values: Any, option_string: Any = None) -> None:
-        from importlib.metadata import PackageNotFoundError, version
+        from importlib.metadata import PackageNotFoundError, version  # 35 ms: only for --version
         try:
             found = version("meshcharts")
         except PackageNotFoundError:
@@ -131,6 +131,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
 
 def _options(args: argparse.Namespace, rewrite_images: bool = True):
     """The render options the flags give (``images --registry`` names mirrors, it does not rewrite)."""
+    # Each command imports what it runs, so `--help` and the light commands start without the pipeline.
     from .api import RenderOptions
     return RenderOptions(chart=args.chart, profile=args.profile, values_files=tuple(args.values_files),
                          set_values=tuple(args.set_values), set_string_values=tuple(args.set_string_values),
@@ -151,11 +152,11 @@ def _warn(manifest: Any) -> None:
 
 
 def _render(args: argparse.Namespace) -> int:
-    from .api import render_options
+    from .api import render_options  # per command, as in _options
     manifest = render_options(_options(args))
     _warn(manifest)
     if args.output_dir:
-        from .manifest import write_output_dir
+        from .manifest import write_output_dir  # per command, as in _options
         for path in write_output_dir(manifest, args.output_dir):
             print(f"wrote {path}")
     else:
@@ -164,7 +165,7 @@ def _render(args: argparse.Namespace) -> int:
 
 
 def _images(args: argparse.Namespace) -> int:
-    from .api import render_options
+    from .api import render_options  # per command, as in _options
     from .registry import format_images, list_images
     manifest = render_options(_options(args, rewrite_images=False))
     _warn(manifest)
@@ -173,14 +174,14 @@ def _images(args: argparse.Namespace) -> int:
 
 
 def _values(args: argparse.Namespace) -> int:
-    from .api import effective_values
+    from .api import effective_values  # per command, as in _options
     from .yamlio import to_yaml
     sys.stdout.write(to_yaml(effective_values(_options(args))) + "\n")
     return 0
 
 
 def _lint(args: argparse.Namespace) -> int:
-    from .lint import lint as run_lint
+    from .lint import lint as run_lint  # per command, as in _options
     found = run_lint(_options(args))
     for problem in found:
         _error(str(problem))
@@ -192,7 +193,7 @@ def _lint(args: argparse.Namespace) -> int:
 
 
 def _profiles(args: argparse.Namespace) -> int:
-    from .bundle import resolve
+    from .bundle import resolve  # per command, as in _options
     source = resolve(args.chart)
     names = source.profile_names()
     width = max(len(n) for n in names)
@@ -202,7 +203,7 @@ def _profiles(args: argparse.Namespace) -> int:
 
 
 def _charts(args: argparse.Namespace) -> int:
-    from .bundle import bundled, bundled_names
+    from .bundle import bundled, bundled_names  # per command, as in _options
     from .yamlio import load_data
     names = bundled_names()
     width = max(len(n) for n in names)

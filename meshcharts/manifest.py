@@ -14,6 +14,8 @@ import re
 from pathlib import Path
 
 from .errors import MeshchartsError, TemplateError, printable
+from .golang import glob_match
+from .yamlio import document_problem, parse_document
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -70,7 +72,6 @@ class Document:
         """The parsed object (parsed on first use); a document that is not YAML raises
         :class:`~meshcharts.errors.TemplateError` naming its template."""
         if self._object is None:
-            from .yamlio import document_problem, parse_document
             try:
                 self._object = parse_document(self.text)
             except Exception as e:  # PyYAML's own errors: say which template printed the document
@@ -165,7 +166,6 @@ def _hook_events(annotation: str) -> bool:
 def _parsed_head(source: str, chunk: str) -> Document:
     """A document whose ``kind:`` the fast path cannot see (JSON style, quoted or flow keys):
     its kind and hook read from the parsed object, as Helm reads every document's head."""
-    from .yamlio import parse_document
     try:
         parsed = parse_document(chunk)
     except Exception:  # not YAML (PyYAML's errors): sorted as kindless, and check_yaml names it
@@ -223,7 +223,6 @@ def _not_yaml(doc: Document, problem: tuple[int, int, str], number: int | None =
 def check_yaml(manifest: Manifest) -> None:
     """Refuse a document that is not valid YAML, as Helm does ("YAML parse error on <template>"):
     most often a value a template prints without quoting."""
-    from .yamlio import document_problem
     count: dict[str, int] = {}
     for doc in manifest.documents:
         count[doc.source] = count.get(doc.source, 0) + 1
@@ -236,7 +235,6 @@ def show_only(manifest: Manifest, patterns: Iterable[str]) -> Manifest:
     """Keep the documents whose source matches any pattern (full path, or the path inside the
     chart as Helm's ``--show-only`` takes it; ``*`` stays within a path segment). A pattern
     that matches nothing is an error."""
-    from .golang import glob_match
     kept: list[Document] = []
     taken: set[int] = set()
     # Grouped by pattern in argument order, as Helm prints them; a document that several
@@ -262,7 +260,7 @@ def write_output_dir(manifest: Manifest, directory: str | Path) -> list[Path]:
     All files are first written to temporary names next to their targets; only when every one
     is written are they moved into place, so a failure leaves the directory as it was.
     No path may leave ``directory``."""
-    import tempfile
+    import tempfile  # 9 ms, only for --output-dir
 
     root = Path(directory).resolve()
     planned: list[tuple[Path, str]] = []

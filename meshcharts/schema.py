@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import difflib
 import json
+import marshal
 from dataclasses import dataclass
 
-from .cache import IdentityMemo, digest
+from .cache import DiskCache, IdentityMemo, digest
 from .loader import Chart
 from .errors import ChartError, ValuesError
 from .origin import KeyPath, Origins, dotted
@@ -92,7 +93,7 @@ def _user_path(path: KeyPath) -> KeyPath:
 
 
 def _compile(schema: dict) -> Any:
-    import jsonschema
+    import jsonschema  # 40 ms: only when values must be checked against a schema
     cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft7Validator)
     cls.check_schema(schema)
     return cls(schema)
@@ -103,7 +104,7 @@ _VALIDATORS = IdentityMemo(_compile, 256)
 
 def _validator(chart: Chart) -> Any:
     """The compiled validator of a chart's schema (once per schema per process)."""
-    import jsonschema
+    import jsonschema  # as in _compile
     try:
         return _VALIDATORS(chart.schema)
     except jsonschema.SchemaError as e:
@@ -143,7 +144,6 @@ _SCHEMA_DIGESTS = IdentityMemo(
 
 
 def _verdict_key(chart: Chart, values: Values) -> str:
-    import marshal
     try:  # marshal's format 2 writes content only (no back-references), four times faster than repr
         data = marshal.dumps(values, 2)
     except ValueError:  # a value marshal does not take (an Int64 from --set): its text form
@@ -152,12 +152,10 @@ def _verdict_key(chart: Chart, values: Values) -> str:
 
 
 def _known_valid(chart: Chart, values: Values) -> bool:
-    from .cache import DiskCache
     return DiskCache.named("schema").get(_verdict_key(chart, values)) is True
 
 
 def _remember_valid(chart: Chart, values: Values) -> None:
-    from .cache import DiskCache
     DiskCache.named("schema").put(_verdict_key(chart, values), True)
 
 

@@ -7,9 +7,11 @@ order, double quotes for strings that would read back as another type, literal b
 from __future__ import annotations
 
 import functools
+import marshal
 import math
 import re
 
+from .cache import DiskCache, digest
 from .errors import ValuesError
 from .golang import Int64, go_g, go_key, merge_maps, type_name
 
@@ -69,7 +71,7 @@ def _construct_int(loader: Any, node: Any) -> int | float:
 def _yaml() -> Any:
     """PyYAML with the loader and dumper meshcharts needs; imported on first use, since a render
     whose values files are cached and whose ``toYaml`` calls are plain never needs it."""
-    import yaml
+    import yaml  # 20 ms: a render of cached values and plain toYaml never needs PyYAML
 
     base_loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     base_dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
@@ -168,9 +170,6 @@ def _normalize(value: Any, where: str) -> Any:
 def _cached(kind: str, text: str, parse: Any) -> Any:
     """``parse()``'s result for this exact text, from the on-disk cache when it was seen before
     (a fresh object each time: callers may change what they get)."""
-    import marshal
-
-    from .cache import DiskCache, digest
     cache = DiskCache.named("yaml")
     key = kind + digest(text.encode("utf-8", "surrogatepass"))
     blob = cache.get(key)

@@ -18,8 +18,9 @@ from . import funcs, runtime
 from .filters import Table
 from ..cache import DiskCache, IdentityMemo, digest
 from ..errors import TemplateError
-from ..golang import glob_match, go_str
+from ..golang import glob_match, go_str, type_name
 from ..loader import Chart, chart_fields
+from ..origin import dotted
 from .funcs import FailRequested
 from .runtime import NotAMap, Scope, TemplateObject
 from ..values import Values
@@ -306,7 +307,7 @@ class Engine:
             _STATE.reset(token)
 
     def _located(self, error: Exception, path: str, scope: Scope | None = None) -> TemplateError:
-        import traceback
+        import traceback  # 8 ms, only when a template fails
 
         frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename in self._template_files]
         where = f"{frames[-1].filename}:{frames[-1].lineno}" if frames else path
@@ -342,8 +343,6 @@ def _holder(value: Any, values: Values, path: str) -> str:
     search(values, ())
     if len(found) != 1:
         return ""
-    from ..golang import type_name
-    from ..origin import dotted
     key = found[0] if found[0][:1] == ("global",) else tuple(re.findall(r"/charts/([^/]+)", path)) + found[0]
     shown = f" ({go_str(value)[:40]!r})" if isinstance(value, str) else ""
     return f" ({dotted(key)} is {type_name(value)}{shown}, not a map)"
