@@ -586,6 +586,8 @@ class _CodeGen:
         if node.name == "undefined" and not node.args:
             return f"isinstance({subject}, U)"
         if node.name == "none" and not node.args:
+            if isinstance(node.node, nodes.Const):  # known now (and `3 is None` makes Python warn)
+                return repr(node.node.value is None)
             return f"({subject} is None)"
         if not self.table.knows_test(node.name) and not self.soft:
             raise _Unsupported(f"template syntax error: No test named {node.name!r}.", node.lineno)
