@@ -20,10 +20,10 @@ def __getattr__(name: str) -> Any:  # imports on first use keep `meshcharts --he
         from . import manifest  # on first use, as above
         return getattr(manifest, name)
     if name in ("validate_render", "validate_manifest", "validate_path"):
-        from . import validate as module
+        from . import validate as module  # on first use, as above
         return getattr(module, name)
     if name == "read_manifest_path":
-        from .manifest import read_manifest_path
+        from .manifest import read_manifest_path  # on first use, as above
         return read_manifest_path
     if name == "MeshchartsError":
         from .errors import MeshchartsError  # on first use, as above

@@ -183,7 +183,7 @@ def _render(args: argparse.Namespace) -> int:
     from .api import render_options  # per command, as in _options
     manifest = render_options(_options(args))
     _warn(manifest)
-    from . import validate
+    from . import validate  # per command, as in _options
     if args.validate:
         report = validate.validate_manifest(manifest, args.kube_version)
         sys.stderr.write(report.text() if report.findings else "")
@@ -249,7 +249,7 @@ def _profiles(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from . import validate
+    from . import validate  # per command, as in _options
     try:
         if args.manifest is not None:
             if _render_flags_given(args):

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from pathlib import Path
 
 from .errors import MeshchartsError, TemplateError, printable
 from .golang import glob_match
-from .yamlio import document_problem, parse_document
+from .yamlio import document_problem, load_manifest_documents, parse_document
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -313,7 +314,6 @@ def read_manifest(text: str, where: str) -> list[Document]:
     output), else ``where``; ``number`` is its 1-based place among the file's documents (empty
     documents not counted); ``object`` is the document as the API server reads it. Text that is
     not YAML raises :class:`MeshchartsError` naming ``where:line:column``."""
-    from .yamlio import load_manifest_documents
     docs: list[Document] = []
     start = 0
     for separator in [*_SEPARATOR.finditer(text), None]:
@@ -342,7 +342,6 @@ def read_manifest_path(path: str | Path, stdin: Any = None) -> list[Document]:
     """:func:`read_manifest` of a file, of ``-`` (``stdin``, default ``sys.stdin``), or of every
     ``.yaml``/``.yml``/``.json`` file below a directory (an ``--output-dir`` render), in path order."""
     if str(path) == "-":
-        import sys
         return read_manifest((stdin or sys.stdin).read(), "-")
     root = Path(path)
     if root.is_dir():
