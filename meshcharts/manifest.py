@@ -145,7 +145,9 @@ def _metadata(chunk: str) -> str:
     return chunk[start:end.start()] if end else chunk[start:]
 
 
-def _hook(chunk: str) -> bool:
+def _hook(chunk: str) -> bool | None:
+    """Whether the document is a hook, read from its text; None when the text does not say in a
+    way read here (annotations in flow style, a block scalar as the value): then it is parsed."""
     if "helm.sh/hook" not in (chunk if len(chunk) < 4096 else _metadata(chunk)):  # the common case, quickly
         return False
     chunk = _metadata(chunk)
@@ -156,8 +158,9 @@ def _hook(chunk: str) -> bool:
             break
         at = chunk.find("helm.sh/hook", at + 1)
     else:
-        return False
-    return _hook_events(m.group(1))
+        return None if "{" in chunk else False
+    value = m.group(1).strip()
+    return None if value[:1] in (">", "|", "") else _hook_events(value)
 
 
 def _hook_events(annotation: str) -> bool:
@@ -166,13 +169,13 @@ def _hook_events(annotation: str) -> bool:
     return bool(events) and all(e in HOOK_EVENTS for e in events)
 
 
-def _parsed_head(source: str, chunk: str) -> Document:
-    """A document whose ``kind:`` the fast path cannot see (JSON style, quoted or flow keys):
-    its kind and hook read from the parsed object, as Helm reads every document's head."""
+def _parsed_head(source: str, chunk: str, kind_seen: str = "") -> Document:
+    """A document whose head the fast path cannot read (JSON style, quoted or flow keys): its
+    kind and hook from the parsed object, as Helm reads every document's head."""
     try:
         parsed = parse_document(chunk)
-    except Exception:  # not YAML (PyYAML's errors): sorted as kindless, and check_yaml names it
-        return Document(source, chunk, "")
+    except Exception:  # not YAML (PyYAML's errors): sorted by what was seen, and check_yaml names it
+        return Document(source, chunk, kind_seen)
     if not isinstance(parsed, dict):
         return Document(source, chunk, "", parsed=parsed)
     kind = parsed.get("kind")
@@ -195,7 +198,9 @@ def split_documents(source: str, text: str) -> list[Document]:
         if not chunk or _is_blank(chunk):
             continue
         m = _KIND.match(chunk, 0 if chunk.startswith("kind:") else chunk.find("\nkind:") + 1 or len(chunk))
-        docs.append(Document(source, chunk, m.group(1), _hook(chunk)) if m else _parsed_head(source, chunk))
+        hook = _hook(chunk) if m else None
+        docs.append(Document(source, chunk, m.group(1), hook) if hook is not None
+                    else _parsed_head(source, chunk, m.group(1) if m else ""))
     return docs
 
 

@@ -160,3 +160,14 @@ def test_json_style_documents_get_their_kind_and_install_order(render_chart):
     })
     assert order(manifest) == [("ConfigMap", "c"), ("Service", "s"), ("Deployment", "d"), ("Job", "j")]
     assert [d.is_hook for d in manifest.documents] == [False, False, False, True]
+
+
+@pytest.mark.parametrize("metadata", [
+    'metadata: {name: j, annotations: {"helm.sh/hook": post-install}}',
+    "metadata:\n  name: j\n  annotations: {helm.sh/hook: post-install}",
+    "metadata:\n  name: j\n  annotations:\n    helm.sh/hook: >-\n      post-install",
+], ids=["flow-metadata", "flow-annotations", "folded-value"])
+def test_a_hook_annotation_the_fast_path_cannot_read_is_parsed(render_chart, metadata):
+    manifest = render_chart({"templates/a.yaml": f"kind: Job\n{metadata}\n", "templates/b.yaml": doc("Service", "s")})
+    assert [(d.kind, d.name, d.is_hook) for d in manifest.documents] == [("Service", "s", False), ("Job", "j", True)]
+
