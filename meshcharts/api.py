@@ -15,7 +15,7 @@ from pathlib import Path
 from .bundle import ChartSource, resolve
 from .cache import DiskCache
 from .loader import Chart, load_chart
-from .errors import ChartError
+from .errors import ChartError, MeshchartsError, TemplateError
 from .golang import semver_compare
 from .manifest import Manifest, build_manifest, check_yaml, show_only
 from .origin import Origins
@@ -194,7 +194,10 @@ def render_options(options: RenderOptions) -> Manifest:
     check_release(options.name, options.namespace)
     tree, values, origins, user_inert = _load_values(options)
     warnings = check_values(options, tree, values, origins)
-    rendered = render_templates(options, tree, values)
+    try:
+        rendered = render_templates(options, tree, values)
+    except TemplateError as e:
+        raise rejected_value(e, origins) from None
     DiskCache.save_all()
     manifest = build_manifest(rendered)
     # As Helm does. The bundled chart's templates are tested to print valid YAML, so there only a
@@ -208,6 +211,19 @@ def render_options(options: RenderOptions) -> Manifest:
         manifest = registry.apply(manifest, values, options.registry, options.check_registry)
     manifest.warnings = warnings
     return manifest
+
+
+def rejected_value(error: MeshchartsError, origins: Origins) -> MeshchartsError:
+    """A chart's ``failValue`` check reported where the user set the value (``file:line:column``
+    or the ``--set`` argument) and by its key path; any other template error as it is."""
+    path = getattr(error, "values_path", None)
+    if path is None:
+        return error
+    from .errors import ValuesError
+    from .origin import dotted
+    # A check may name a key the user left out (a route without `to`): point at the nearest one set.
+    where = next((w for w in (origins.where(path[:n]) for n in range(len(path), 0, -1)) if w), None)
+    return ValuesError(f"{dotted(path)}: {error.message}", where or error.where)
 
 
 def render(profile: str = "default", *, values_files: Iterable[str | Path] = (), set_values: Iterable[str] = (),

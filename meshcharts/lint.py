@@ -41,7 +41,7 @@ def lint(options: Any) -> list[Problem | str]:
         rendered = api.render_templates(options, tree, _recording(values, tree, (), seen))
         check_yaml(build_manifest(rendered))
     except MeshchartsError as e:  # what a render would stop with; what it had read so far is incomplete
-        return found + [str(e)]
+        return found + [str(api.rejected_value(e, origins))]
     found += _unread(origins, api.chart_of(options), tree, seen, [p.path for p in unknown])
     return found
 
