@@ -15,10 +15,10 @@ from pathlib import Path
 from .bundle import ChartSource, resolve
 from .cache import DiskCache
 from .loader import Chart, load_chart
-from .errors import ChartError, MeshchartsError, TemplateError
+from .errors import ChartError, MeshchartsError, TemplateError, ValuesError
 from .golang import semver_compare
 from .manifest import Manifest, build_manifest, check_yaml, show_only
-from .origin import Origins
+from .origin import Origins, dotted
 from .values import Values, copy_values, enabled_tree
 from .yamlio import inert
 
@@ -219,8 +219,6 @@ def rejected_value(error: MeshchartsError, origins: Origins) -> MeshchartsError:
     path = getattr(error, "values_path", None)
     if path is None:
         return error
-    from .errors import ValuesError
-    from .origin import dotted
     # A check may name a key the user left out (a route without `to`): point at the nearest one set.
     where = next((w for w in (origins.where(path[:n]) for n in range(len(path), 0, -1)) if w), None)
     return ValuesError(f"{dotted(path)}: {error.message}", where or error.where)
