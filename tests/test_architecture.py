@@ -1,6 +1,7 @@
 """The stages of meshcharts, read from the imports of its modules (docs/architecture.md explains
-them): no module imports a later stage, the import graph has no cycle, and an import made inside
-a function (to keep it out of start-up) says why in a comment."""
+them): no module imports a later stage, the import graph has no cycle, an import made inside a
+function (to keep it out of start-up) says why in a comment, and each third-party library is
+imported in its one home."""
 from __future__ import annotations
 
 import ast
@@ -151,3 +152,20 @@ def test_imports_inside_functions_say_why():
     silent = [f"{path.relative_to(PACKAGE.parent)}:{line}" for path in MODULES.values()
               for line, ok in _lazy_imports(path) if not ok]
     assert silent == []
+
+
+# Each third-party library has one home: the stage that needs it, and no other module.
+HOMES = {"jinja2": "template", "yaml": "yamlio", "jsonschema": "schema"}
+
+
+def test_each_library_is_imported_in_its_home_only():
+    strays = []
+    for module, path in MODULES.items():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                     else [node.module] if isinstance(node, ast.ImportFrom) and not node.level and node.module else [])
+            for name in names:
+                home = HOMES.get(name.split(".")[0])
+                if home is not None and _stage(module) != home:
+                    strays.append(f"{module} imports {name}")
+    assert strays == []
