@@ -8,7 +8,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-__all__ = ["render", "RenderOptions", "render_options", "effective_values", "Manifest", "Document",
+__all__ = ["render", "inject", "RenderOptions", "render_options", "effective_values", "Manifest", "Document",
            "MeshchartsError", "validate_render", "validate_manifest", "validate_path", "read_manifest_path"]
 
 
@@ -25,6 +25,9 @@ def __getattr__(name: str) -> Any:  # imports on first use keep `meshcharts --he
     if name == "read_manifest_path":
         from .manifest import read_manifest_path  # on first use, as above
         return read_manifest_path
+    if name == "inject":  # the package, callable as the function (see meshcharts.inject)
+        import importlib
+        return importlib.import_module(".inject", __name__)
     if name == "MeshchartsError":
         from .errors import MeshchartsError  # on first use, as above
         return MeshchartsError

@@ -1,4 +1,4 @@
-"""The command line: ``meshcharts render|images|values|lint|profiles|validate``. A thin layer over :mod:`meshcharts.api`:
+"""The command line: ``meshcharts render|images|values|lint|profiles|validate|inject``. A thin layer over :mod:`meshcharts.api`:
 flags become one :class:`~meshcharts.api.RenderOptions`, every :class:`MeshchartsError` becomes one
 message on stderr and exit status 1, and nothing reaches stdout unless the command succeeded.
 Built on argparse, which costs a fresh process almost nothing to import."""
@@ -26,6 +26,7 @@ examples:
   meshcharts images --profile demo --format skopeo > images.yaml
   meshcharts render --profile demo --registry reg.local:5000/mirror --check-registry reg.local:5000/mirror
   meshcharts validate --profile demo --kube-version v1.15.0   # what that cluster would refuse
+  meshcharts inject --profile demo app.yaml   # add the sidecar, as istioctl kube-inject does
 
 Run `meshcharts COMMAND --help` for a command's flags."""
 
@@ -133,6 +134,9 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     add("--format", dest="fmt", choices=["text", "json", "skopeo"], default="text",
         help="text: one reference a line; json: each image with where it is used; skopeo: a "
              "`skopeo sync --src yaml` source file. Default: text.")
+    add("--manifest", metavar="FILE|DIR|-", help="List the images of this manifest (a file, a folder of them, or "
+                                                 "stdin) instead of a render, e.g. an application after "
+                                                 "`meshcharts inject`.")
 
     _value_flags(command("values", "Print the effective values after every merge (what the parent chart's "
                                    "templates see)."))
@@ -154,6 +158,9 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
         "--output", dest="fmt", choices=["text", "json"], default="text",
         help="text: one line per finding and a summary (stderr on problems); json: a report on stdout. "
              "Default: text.")
+    if only in (None, "inject"):
+        from .inject import command as inject_command
+        inject_command.configure(command("inject", inject_command.SUMMARY, inject_command.DETAILS), _value_flags)
     return parser
 
 
@@ -207,7 +214,11 @@ def _render(args: argparse.Namespace) -> int:
 def _images(args: argparse.Namespace) -> int:
     from .api import render_options  # per command, as in _options
     from .registry import format_images, list_images
-    manifest = render_options(_options(args, rewrite_images=False))
+    if args.manifest:
+        from .manifest import Manifest, read_manifest_path
+        manifest = Manifest(read_manifest_path(args.manifest))
+    else:
+        manifest = render_options(_options(args, rewrite_images=False))
     _warn(manifest)
     sys.stdout.write(format_images(list_images(manifest, args.registry), args.fmt))
     return 0
@@ -246,6 +257,11 @@ def _profiles(args: argparse.Namespace) -> int:
     for name in names:
         print(f"{name.ljust(width)}  {source.profile_description(name)}")
     return 0
+
+
+def _inject(args: argparse.Namespace) -> int:
+    from .inject.command import run
+    return run(args, _options)
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -289,7 +305,8 @@ def _charts(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"render": _render, "images": _images, "values": _values, "lint": _lint, "profiles": _profiles,
-            "charts": _charts, "validate": _validate}
+            "charts": _charts, "validate": _validate,
+            "inject": _inject}
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -171,9 +171,31 @@ def _format_float(f: float) -> str:
 
 
 def go_g(f: float, eprec: int) -> str:
+    """Go's ``%g`` of a float64 with the shortest digits that read back as the same number,
+    in exponent form below 1e-04 and from 10**eprec up."""
     if f == 0:
         return "-0" if math.copysign(1, f) < 0 else "0"
-    text = repr(f)  # Python's repr is the shortest round-trip form, like Go's
+    return _g_layout(repr(f), eprec)  # Python's repr is the shortest round-trip form, like Go's
+
+
+def format_float32(value: float) -> str:
+    """Go's ``strconv.FormatFloat(f, 'g', -1, 32)``: the shortest digits that read back as the
+    same float32 (Kubernetes' float32 fields, map keys read through sigs.k8s.io/yaml)."""
+    import struct
+    if math.isnan(value) or math.isinf(value):
+        return _format_float(value)
+    f32 = struct.unpack("f", struct.pack("f", value))[0]
+    if f32 == 0:
+        return "0"
+    for digits in range(1, 10):
+        text = f"{f32:.{digits - 1}e}"
+        if struct.unpack("f", struct.pack("f", float(text)))[0] == f32:
+            break
+    return _g_layout(text, 6)
+
+
+def _g_layout(text: str, eprec: int) -> str:
+    """Shortest digits as Python prints them (``1.5``, ``1e-05``, ``1.5e+20``) laid out as Go's %g."""
     sign = "-" if text.startswith("-") else ""
     text = text.lstrip("-")
     mant, _, exp_s = text.partition("e")

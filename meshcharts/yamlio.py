@@ -573,3 +573,206 @@ def load_manifest_texts(texts: list[str], wheres: list[str]) -> list[list[Any]]:
             _MANIFESTS.clear()
         _MANIFESTS[joined] = found
     return found
+
+
+# --- manifests read and written object by object (sidecar injection) ---------------------------
+
+def load_document(text: str, where: str, first_line: int = 1) -> Any:
+    """One document of a Kubernetes manifest, read with Go's YAML 1.1 rules (as kubectl and
+    istioctl read it); ``first_line`` is where the document starts in its file, so that a
+    syntax error names ``where:line:column`` of the file."""
+    yaml = _yaml()
+    try:  # plain documents (no anchors, aliases or tags), the common case: built straight from events
+        return _events_to_object(yaml.parse(text, Loader=yaml.PlainLoader), yaml)
+    except (_NotSimple, yaml.YAMLError):  # the full loader handles them, or names the error
+        pass
+    try:
+        docs = list(yaml.load_all(text, Loader=yaml.GoYamlLoader))
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        loc = f"{where}:{mark.line + first_line}:{mark.column + 1}" if mark else where
+        raise ValuesError(f"invalid YAML: {e.problem or e.context or 'invalid YAML'}", loc) from None
+    except yaml.YAMLError as e:
+        raise ValuesError(f"invalid YAML: {e}", where) from None
+    if len(docs) > 1:
+        raise ValuesError("expected one YAML document, found several", where)
+    return _normalize(docs[0], where) if docs else None
+
+
+def _events_to_object(events: Any, yaml: Any) -> Any:
+    """One document's object from parser events, with the Go loader's implicit types; raises
+    _NotSimple for what only the full loader builds (anchors, aliases, tags, merge keys, complex
+    keys, several documents, deep nesting) - three times faster than PyYAML's constructor."""
+    resolvers = yaml.GoYamlLoader.yaml_implicit_resolvers
+    ScalarEvent, MappingStartEvent, SequenceStartEvent = yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent
+    CollectionEndEvent, DocumentStartEvent = yaml.CollectionEndEvent, yaml.DocumentStartEvent
+    stack: list[Any] = []  # open collections: [container, pending key or _NO_KEY]
+    result: Any = None
+    documents = 0
+    for ev in events:
+        cls = type(ev)
+        if cls is ScalarEvent:
+            if ev.anchor is not None or (ev.tag is not None and ev.tag != "!"):
+                raise _NotSimple
+            value: Any = ev.value
+            if not ev.style and ev.implicit[0]:  # plain (the C parser says "", the Python one None)
+                for tag, regexp in resolvers.get(value[:1] if value else "", ()):
+                    if regexp.match(value):
+                        value = _SCALAR_BUILDERS[tag](value)
+                        break
+        elif cls is MappingStartEvent or cls is SequenceStartEvent:
+            if ev.anchor is not None or (ev.tag is not None and ev.tag != "!") or len(stack) > MAX_DEPTH:
+                raise _NotSimple
+            container: Any = {} if cls is MappingStartEvent else []
+            stack.append([container, _NO_KEY])
+            continue
+        elif isinstance(ev, CollectionEndEvent):
+            value = stack.pop()[0]
+        elif cls is DocumentStartEvent:
+            documents += 1
+            if documents > 1:
+                raise _NotSimple
+            continue
+        elif isinstance(ev, yaml.AliasEvent):
+            raise _NotSimple
+        else:  # stream and document ends
+            continue
+        if not stack:
+            result = value
+            continue
+        top = stack[-1]
+        if type(top[0]) is list:
+            top[0].append(value)
+        elif top[1] is _NO_KEY:
+            if type(value) in (dict, list):
+                raise _NotSimple
+            if type(value) is not str:
+                if value == "<<" or type(value) is float and value != value:
+                    raise _NotSimple
+                value = go_key(value)
+            top[1] = value
+        else:
+            if top[1] == "<<":
+                raise _NotSimple  # a merge key (resolved as such only in the full loader)
+            top[0][top[1]] = value
+            top[1] = _NO_KEY
+    return result
+
+
+_NO_KEY = object()
+
+
+def _build_float(text: str) -> float:
+    t = text.replace("_", "").lower()
+    sign = -1.0 if t.startswith("-") else 1.0
+    t = t.lstrip("+-")
+    if t == ".inf":
+        return sign * math.inf
+    if t == ".nan":
+        return math.nan
+    return sign * float(t)
+
+
+class _ScalarBuilders(dict):
+    """Tag -> builder of a plain scalar's value (the Go loader's constructors)."""
+
+    def __missing__(self, tag: str) -> Any:
+        raise _NotSimple
+
+
+_SCALAR_BUILDERS = _ScalarBuilders({
+    "tag:yaml.org,2002:bool": lambda t: t.lower() in ("y", "yes", "true", "on"),
+    "tag:yaml.org,2002:int": lambda t: _construct_int(_TextNode(t), _TextNode(t)),
+    "tag:yaml.org,2002:float": _build_float,
+    "tag:yaml.org,2002:null": lambda t: None,
+})
+
+
+class _TextNode:
+    """Lets the loader's int constructor (which reads a node) read a plain text."""
+    __slots__ = ("text",)
+
+    def __init__(self, text: str):
+        self.text = text
+
+    def construct_scalar(self, node: Any) -> str:
+        return node.text
+
+
+@functools.lru_cache(maxsize=1)
+def _ordered_dumper() -> Any:
+    yaml = _yaml()
+
+    class OrderedDumper(yaml.GoYamlDumper):  # type: ignore[misc,name-defined]
+        """Helm's scalars, but maps keep their own key order (a manifest keeps its author's)."""
+
+    def repr_ordered(dumper: Any, value: dict) -> Any:
+        return dumper.represent_mapping("tag:yaml.org,2002:map", list(value.items()))
+
+    OrderedDumper.add_representer(dict, repr_ordered)
+    OrderedDumper.add_multi_representer(dict, repr_ordered)
+    return OrderedDumper
+
+
+def dump_document(value: Any) -> str:
+    """One object as block YAML, keys in their own order, strings quoted only where another type
+    would read back; ends with a newline."""
+    if type(value) is dict and value:
+        try:  # plain data, the common case: written directly, without PyYAML's representer
+            lines: list[str] = []
+            _document_block(value, 0, lines)
+            return "\n".join(lines) + "\n"
+        except _NotSimple:
+            pass
+    yaml = _yaml()
+    text = yaml.dump(value, Dumper=_ordered_dumper(), default_flow_style=False, allow_unicode=True,
+                     sort_keys=False, width=1 << 16)
+    return text[:-4] if text.endswith("\n...\n") else text
+
+
+def _document_scalar(value: Any, column: int, indent: int) -> str:
+    """A scalar as ``toYaml`` writes it, or quoted where ``toYaml`` would need PyYAML's emitter
+    to choose a style: single quotes (nothing escaped) unless the text holds one, else double
+    quotes with JSON's escapes (which are YAML's)."""
+    try:
+        return _simple_scalar(value, column, indent)
+    except _NotSimple:
+        if type(value) is str and "\n" not in value and value.isprintable() and "\x7f" not in value:
+            if "'" not in value and value[:1] != " " and value[-1:] != " ":
+                return f"'{value}'"
+            import json
+            return json.dumps(value, ensure_ascii=False)
+        raise
+
+
+def _document_block(value: Any, indent: int, out: list[str]) -> None:
+    """Block YAML of plain data with every map in its own key order (lists not indented under
+    their key, as kubectl and yaml.v2 write them); raises _NotSimple for anything else."""
+    pad = " " * indent
+    if type(value) is dict:
+        for key, item in value.items():
+            if type(key) is not str or "\n" in key:
+                raise _NotSimple
+            k = _document_scalar(key, indent, indent)
+            if type(item) is dict and item:
+                out.append(f"{pad}{k}:")
+                _document_block(item, indent + 2, out)
+            elif type(item) is list and item:
+                out.append(f"{pad}{k}:")
+                _document_block(item, indent, out)
+            elif type(item) in (dict, list):
+                out.append(f"{pad}{k}: {'{}' if type(item) is dict else '[]'}")
+            else:
+                out.append(f"{pad}{k}: {_document_scalar(item, indent + len(k) + 2, indent)}")
+    elif type(value) is list:
+        for item in value:
+            if type(item) in (dict, list) and item:
+                start = len(out)
+                _document_block(item, indent + 2, out)
+                out[start] = f"{pad}- {out[start][indent + 2:]}"
+            elif type(item) in (dict, list):
+                out.append(f"{pad}- {'{}' if type(item) is dict else '[]'}")
+            else:
+                out.append(f"{pad}- {_document_scalar(item, indent + 2, indent)}")
+    else:
+        raise _NotSimple
