@@ -159,7 +159,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
         help="text: one line per finding and a summary (stderr on problems); json: a report on stdout. "
              "Default: text.")
     if only in (None, "inject"):
-        from .inject import command as inject_command
+        from .inject import command as inject_command  # only to build inject's flags (this module alone)
         inject_command.configure(command("inject", inject_command.SUMMARY, inject_command.DETAILS), _value_flags)
     return parser
 
@@ -215,7 +215,7 @@ def _images(args: argparse.Namespace) -> int:
     from .api import render_options  # per command, as in _options
     from .registry import format_images, list_images
     if args.manifest:
-        from .manifest import Manifest, read_manifest_path
+        from .manifest import Manifest, read_manifest_path  # per command, as in _options
         manifest = Manifest(read_manifest_path(args.manifest))
     else:
         manifest = render_options(_options(args, rewrite_images=False))
@@ -260,7 +260,7 @@ def _profiles(args: argparse.Namespace) -> int:
 
 
 def _inject(args: argparse.Namespace) -> int:
-    from .inject.command import run
+    from .inject.command import run  # per command, as in _options
     return run(args, _options)
 
 

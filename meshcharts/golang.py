@@ -181,7 +181,7 @@ def go_g(f: float, eprec: int) -> str:
 def format_float32(value: float) -> str:
     """Go's ``strconv.FormatFloat(f, 'g', -1, 32)``: the shortest digits that read back as the
     same float32 (Kubernetes' float32 fields, map keys read through sigs.k8s.io/yaml)."""
-    import struct
+    import struct  # only for float32 fields, which a render never prints
     if math.isnan(value) or math.isinf(value):
         return _format_float(value)
     f32 = struct.unpack("f", struct.pack("f", value))[0]

@@ -23,7 +23,7 @@ STAGES = [
     {"manifest"},                # rendered texts -> Manifest of Documents
     {"registry"},                # images of a manifest, moved to a private registry
     {"api"},                     # RenderOptions -> Manifest: the pipeline in one call
-    {"lint", "validate"},        # commands built on the pipeline
+    {"lint", "validate", "inject"},  # commands built on the pipeline
     {"cli"},                     # the command line
     {"__init__", "__main__"},    # the package's front door
 ]
