@@ -12,11 +12,14 @@ import re
 from collections import namedtuple
 from pathlib import Path
 
+from .budget import budgeted
 from .bundle import ChartSource, resolve
+from .cache import DiskCache
 from .loader import Chart, load_chart
-from .errors import ChartError, MeshchartsError, TemplateError
+from .errors import ChartError, MeshchartsError, TemplateError, ValuesError
+from .golang import semver_compare
 from .manifest import Manifest, build_manifest, check_yaml, show_only
-from .origin import Origins
+from .origin import Origins, dotted
 from .values import Values, copy_values, enabled_tree
 from .yamlio import inert
 
@@ -93,7 +96,7 @@ def chart_source(options: RenderOptions) -> ChartSource:
 
 @functools.lru_cache(maxsize=1)
 def _engine():
-    from .template.engine import Engine
+    from .template.engine import Engine  # the template stage: not for `values`, `profiles`, `lint --help`
     return Engine()
 
 
@@ -123,7 +126,7 @@ def check_values(options: RenderOptions, tree: Chart, values: Values, origins: O
     or ``--set`` input there is nothing to check (and jsonschema is never imported)."""
     if chart_source(options).bundled and not options.values_files and not options.sets():
         return []
-    from .schema import check, has_schema
+    from .schema import check, has_schema  # only with user values to check
     return check(tree, values, origins) if has_schema(tree) else []
 
 
@@ -156,7 +159,7 @@ def effective_values(options: RenderOptions) -> Values:
 
 
 def _capabilities(options: RenderOptions) -> dict:
-    from .template.engine import APIVersions, KubeVersion
+    from .template.engine import APIVersions, KubeVersion  # the template stage, as in _engine
     try:
         kube = KubeVersion(options.kube_version)
     except ValueError:
@@ -168,7 +171,6 @@ def _capabilities(options: RenderOptions) -> dict:
 def _check_kube_version(chart: Chart, capabilities: dict) -> None:
     constraint = chart.metadata.get("kubeVersion")
     if constraint:
-        from .golang import semver_compare
         try:
             fits = semver_compare(str(constraint), capabilities["KubeVersion"].Version)
         except ValueError as e:
@@ -202,7 +204,6 @@ def render_options(options: RenderOptions) -> Manifest:
     """Render with ``options``; raises :class:`~meshcharts.errors.MeshchartsError` on bad input.
     Warnings (keys the chart's schema does not know) come back in ``manifest.warnings``."""
     check_release(options.name, options.namespace)
-    from .budget import budgeted
     with budgeted(options.time_limit, options.output_limit):
         tree, values, origins, user_inert = _load_values(options)
         warnings = check_values(options, tree, values, origins)
@@ -210,7 +211,6 @@ def render_options(options: RenderOptions) -> Manifest:
             rendered = render_templates(options, tree, values)
         except TemplateError as e:
             raise rejected_value(e, origins) from None
-    from .cache import DiskCache
     DiskCache.save_all()
     manifest = build_manifest(rendered)
     # As Helm does. The bundled chart's templates are tested to print valid YAML, so there only a
@@ -223,7 +223,7 @@ def render_options(options: RenderOptions) -> Manifest:
     if options.show_only:
         manifest = show_only(manifest, options.show_only)
     if options.registry is not None or options.check_registry is not None:
-        from . import registry
+        from . import registry  # only with --registry or --check-registry
         manifest = registry.apply(manifest, values, options.registry, options.check_registry)
     manifest.warnings = warnings
     return manifest
@@ -235,8 +235,6 @@ def rejected_value(error: MeshchartsError, origins: Origins) -> MeshchartsError:
     path = getattr(error, "values_path", None)
     if path is None:
         return error
-    from .errors import ValuesError
-    from .origin import dotted
     # A check may name a key the user left out (a route without `to`): point at the nearest one set.
     where = next((w for w in (origins.where(path[:n]) for n in range(len(path), 0, -1)) if w), None)
     return ValuesError(f"{dotted(path)}: {error.message}", where or error.where)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from .errors import MeshchartsError
 from .values import Values, apply_set, user_values
+from .yamlio import key_position
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -74,7 +75,6 @@ class Origins:
                 continue
             if holds(shape, path):
                 return f"{flag} {arg}"
-        from .yamlio import key_position
         for file, label in reversed(self.files):
             text = self._texts.get(label)
             if text is None:

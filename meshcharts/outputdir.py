@@ -114,7 +114,7 @@ class _locked:
 
     def __enter__(self) -> None:
         try:
-            import fcntl
+            import fcntl  # POSIX only: ImportError below
         except ImportError:  # no advisory locks here: writes are still atomic, just not serialised
             return
         self.fd = os.open(self.parent, os.O_RDONLY)
@@ -250,7 +250,7 @@ _RENAME_EXCHANGE = 2
 
 def _exchange(a: Path, b: Path) -> bool:
     try:
-        import ctypes
+        import ctypes  # 5 ms, only for the atomic exchange of two directories
         libc = ctypes.CDLL(None, use_errno=True)
         renameat2 = libc.renameat2
     except (OSError, AttributeError, ImportError):

@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import difflib
 import json
+import marshal
 from dataclasses import dataclass
 
-from .cache import IdentityMemo, digest
+from .cache import DiskCache, IdentityMemo, digest
 from .loader import Chart
 from .errors import ChartError, ValuesError, printable
 from .origin import KeyPath, Origins, dotted
@@ -92,7 +93,7 @@ def _user_path(path: KeyPath) -> KeyPath:
 
 
 def _compile(schema: dict) -> Any:
-    import jsonschema
+    import jsonschema  # 40 ms: only when values must be checked against a schema
     cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft7Validator)
     cls.check_schema(schema)
     _check_refs(schema)
@@ -146,6 +147,7 @@ def _check_refs(schema: dict) -> None:
 
 
 def _pointer(schema: dict, ref: str) -> Any:
+    # jsonschema (40 ms) only when a schema is checked; bundled charts without user values skip it
     import jsonschema
     from urllib.parse import unquote
     if not ref.startswith("#"):
@@ -193,7 +195,7 @@ def _search(pattern: str, text: str) -> bool:
 
 
 def _pattern(validator: Any, pattern: str, instance: Any, schema: dict) -> Iterator[Any]:
-    import jsonschema
+    import jsonschema  # loaded already: called by jsonschema's validator
     if validator.is_type(instance, "string") and not _search(pattern, instance):
         yield jsonschema.ValidationError(f"{instance!r} does not match {pattern!r}")
 
@@ -207,7 +209,7 @@ def _pattern_properties(validator: Any, patterns: dict, instance: Any, schema: d
 
 
 def _additional_properties(validator: Any, extra: Any, instance: Any, schema: dict) -> Iterator[Any]:
-    import jsonschema
+    import jsonschema  # loaded already: called by jsonschema's validator
     if not validator.is_type(instance, "object"):
         return
     known, patterns = schema.get("properties", {}), list(schema.get("patternProperties", {}))
@@ -225,7 +227,7 @@ _VALIDATORS = IdentityMemo(_compile, 256)
 
 def _validator(chart: Chart) -> Any:
     """The compiled validator of a chart's schema (once per schema per process)."""
-    import jsonschema
+    import jsonschema  # as in _compile
     try:
         return _VALIDATORS(chart.schema)
     except jsonschema.SchemaError as e:
@@ -265,7 +267,6 @@ _SCHEMA_DIGESTS = IdentityMemo(
 
 
 def _verdict_key(chart: Chart, values: Values) -> str:
-    import marshal
     try:  # marshal's format 2 writes content only (no back-references), four times faster than repr
         data = marshal.dumps(values, 2)
     except ValueError:  # a value marshal does not take (an Int64 from --set): its text form
@@ -274,12 +275,10 @@ def _verdict_key(chart: Chart, values: Values) -> str:
 
 
 def _known_valid(chart: Chart, values: Values) -> bool:
-    from .cache import DiskCache
     return DiskCache.named("schema").get(_verdict_key(chart, values)) is True
 
 
 def _remember_valid(chart: Chart, values: Values) -> None:
-    from .cache import DiskCache
     DiskCache.named("schema").put(_verdict_key(chart, values), True)
 
 

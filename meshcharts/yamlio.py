@@ -7,9 +7,11 @@ order, double quotes for strings that would read back as another type, literal b
 from __future__ import annotations
 
 import functools
+import marshal
 import math
 import re
 
+from .cache import DiskCache, digest
 from .errors import ValuesError
 from .golang import Int64, go_g, go_key, merge_maps, type_name
 
@@ -71,7 +73,7 @@ def _construct_int(loader: Any, node: Any) -> int | float:
 def _yaml() -> Any:
     """PyYAML with the loader and dumper meshcharts needs; imported on first use, since a render
     whose values files are cached and whose ``toYaml`` calls are plain never needs it."""
-    import yaml
+    import yaml  # 20 ms: a render of cached values and plain toYaml never needs PyYAML
 
     base_loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     base_dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
@@ -104,7 +106,7 @@ _NOT_JSON = ("set", "omap", "pairs", "binary", "timestamp")
 
 
 def _refuse_type(loader: Any, node: Any) -> Any:
-    import yaml
+    import yaml  # loaded already: called by PyYAML's loader
     raise yaml.constructor.ConstructorError(
         None, None, f"{node.tag.replace('tag:yaml.org,2002:', '!!')} is not a values type (maps, lists, strings, "
         "numbers, booleans and null are)", node.start_mark)
@@ -214,9 +216,6 @@ def _cached(kind: str, text: str, parse: Any, persist: bool = True, cache_name: 
     values, which hold passwords) the text is parsed every time and nothing is stored."""
     if not persist:
         return parse()
-    import marshal
-
-    from .cache import DiskCache, digest
     cache = DiskCache.named(cache_name)
     key = kind + digest(text.encode("utf-8", "surrogatepass"))
     blob = cache.get(key)
@@ -395,21 +394,23 @@ def _v2_key_less(a: str, b: str) -> int:
             return -1 if ca < cb else 1
         if al or bl:
             return -1 if bl else 1
+        # Go's unicode.IsDigit is Python's isdecimal (not isdigit, which takes "²"); a digit run
+        # is summed as Go does, rune minus '0' into an int64 that wraps.
         an = bn = 0
         if ca == "0" or cb == "0":
             j = i - 1
-            while j >= 0 and ar[j].isdigit():
+            while j >= 0 and ar[j].isdecimal():
                 if ar[j] != "0":
                     an = bn = 1
                     break
                 j -= 1
         ai = i
-        while ai < len(ar) and ar[ai].isdigit():
-            an = an * 10 + int(ar[ai])
+        while ai < len(ar) and ar[ai].isdecimal():
+            an = _wrap64(an * 10 + ord(ar[ai]) - 48)
             ai += 1
         bi = i
-        while bi < len(br) and br[bi].isdigit():
-            bn = bn * 10 + int(br[bi])
+        while bi < len(br) and br[bi].isdecimal():
+            bn = _wrap64(bn * 10 + ord(br[bi]) - 48)
             bi += 1
         if an != bn:
             return -1 if an < bn else 1
@@ -417,6 +418,10 @@ def _v2_key_less(a: str, b: str) -> int:
             return -1 if ai < bi else 1
         return -1 if ca < cb else 1
     return (len(ar) > len(br)) - (len(ar) < len(br))
+
+
+def _wrap64(n: int) -> int:
+    return (n + (1 << 63)) % (1 << 64) - (1 << 63)
 
 
 _v2_key = functools.cmp_to_key(_v2_key_less)
@@ -460,7 +465,10 @@ def _repr_float(dumper: Any, value: float) -> Any:
     else:
         text = go_g(value, 21 if value.is_integer() else 6).replace("+Inf", ".inf").replace("-Inf", "-.inf")
         text = text.replace("NaN", ".nan")
-    return dumper.represent_scalar("tag:yaml.org,2002:float", text)
+    # yaml.v2 writes every float plain. PyYAML would add `!!float` where its own float pattern
+    # (which wants a dot) does not read the text as one, as in `1e+21`: so the scalar takes the
+    # tag PyYAML reads its text as, and no tag is written.
+    return dumper.represent_scalar(dumper.resolve(_yaml().ScalarNode, text, (True, False)), text)
 
 
 def _repr_int(dumper: Any, value: int) -> Any:
@@ -582,18 +590,32 @@ def _simple_block(value: Any, indent: int, out: list[str]) -> None:
 def to_yaml(value: Any, prepare: Any = None) -> str:
     """Helm's ``toYaml``: block style, yaml.v2 key order, no trailing newline. ``prepare`` turns
     values the full emitter cannot represent into plain data; the fast path never needs it."""
+    text = fast_yaml(value)
+    if text is not None:
+        return text
+    return full_yaml(prepare(value) if prepare is not None else value)
+
+
+def fast_yaml(value: Any) -> str | None:
+    """``toYaml`` of plain data written directly, or None when only the full emitter can write
+    ``value``. Most values (resources, labels, selectors) take this path and skip PyYAML."""
     if isinstance(value, (dict, list)) and not value:
         return "{}" if isinstance(value, dict) else "[]"
-    try:  # most values (resources, labels, selectors) are plain data: skip PyYAML's slow path
+    try:
         if type(value) in (dict, list):
             lines: list[str] = []
             _simple_block(value, 0, lines)
             return "\n".join(lines)
         return _simple_scalar(value, 0)
     except _NotSimple:
-        pass
-    if prepare is not None:
-        value = prepare(value)
+        return None
+
+
+def full_yaml(value: Any) -> str:
+    """``toYaml`` through PyYAML's emitter, set up as yaml.v2's; writes the same text as
+    :func:`fast_yaml` wherever that one writes any."""
+    if isinstance(value, (dict, list)) and not value:
+        return "{}" if isinstance(value, dict) else "[]"
     yaml = _yaml()
     text = yaml.dump(value, Dumper=yaml.GoYamlDumper, default_flow_style=False, allow_unicode=True,
                      sort_keys=False, width=80)

@@ -14,7 +14,8 @@ import sys
 from pathlib import Path
 
 from ..errors import MeshchartsError
-from ..manifest import Document, Manifest
+from ..manifest import Document, Manifest, split_documents
+from ..yamlio import load_document
 from .injector import InjectError, Injector
 from .mesh import read_mesh_config
 from .workloads import Chunk, Options, inject_chunks, iter_yaml_files, join_documents, render_chunks, split_chunks
@@ -47,7 +48,6 @@ def _configmap_data(manifest: Manifest, name: str, key: str, origin: str) -> tup
     for doc in manifest.documents:
         if doc.kind != "ConfigMap" or f"name: {name}" not in doc.text:
             continue
-        from ..yamlio import load_document
         obj = load_document(doc.text, doc.source)
         if isinstance(obj, dict) and (obj.get("metadata") or {}).get("name") == name:
             data = obj.get("data") or {}
@@ -87,7 +87,6 @@ def _read_text(path: str | Path, what: str) -> str:
 def read_manifest(path: str | Path) -> Manifest:
     """A manifest file (``-``: stdin) as a :class:`~meshcharts.manifest.Manifest`, each document's
     source being the file."""
-    from ..manifest import split_documents
     return Manifest(split_documents("<stdin>" if str(path) == "-" else str(path), _read_text(path, "manifest")))
 
 
@@ -113,12 +112,12 @@ def build_options(render_options: Any = None, *, from_manifest: str | Path | Non
             manifest = read_manifest(from_manifest)
             origin = str(from_manifest)
         else:
-            from ..api import RenderOptions, load, render_options as render
+            from ..api import RenderOptions, load, render_options as render  # only to render: files need no pipeline
             options = render_options if render_options is not None else RenderOptions()
             manifest = render(options)
             origin = "render"
             if options.registry is not None:
-                from ..registry import pull_secrets
+                from ..registry import pull_secrets  # only with --registry
                 secrets = pull_secrets(load(options)[1])
         config, config_where = _configmap_data(manifest, INJECTOR_CONFIGMAP, "config", origin)
         mesh, mesh_where = _configmap_data(manifest, MESH_CONFIGMAP, "mesh", origin)
@@ -136,7 +135,6 @@ def inject_text(text: str, where: str, options: Options) -> Injected:
 
 
 def _result(chunks: list[Chunk], notes: list[str]) -> Injected:
-    from ..manifest import split_documents
     texts = render_chunks(chunks)
     docs = []
     for c, t in zip(chunks, texts):
@@ -158,7 +156,7 @@ def inject(inputs: str | Path | Iterable[str | Path] = "-", *, text: str | None 
     Returns an :class:`Injected` manifest whose ``text`` is what ``meshcharts inject`` prints.
     Bad input raises :class:`~meshcharts.errors.MeshchartsError` naming the file and document.
     """
-    from ..api import RenderOptions
+    from ..api import RenderOptions  # only to render, as in inject_render
     options = build_options(RenderOptions(
         chart=chart, profile=profile, values_files=tuple(values_files), set_values=tuple(set_values),
         set_string_values=tuple(set_string_values), set_file_values=tuple(set_file_values), name=name,
@@ -185,7 +183,7 @@ def inject_tree(directory: str | Path, options: Options) -> tuple[list[Path], li
     """Inject every ``*.yaml``/``*.yml`` file under ``directory`` in place. Every file is injected
     and written to a temporary name first; only then are the changed ones moved into place, so
     a bad file leaves the whole tree as it was. Returns the files changed and the notes."""
-    import tempfile
+    import tempfile  # 9 ms, only when writing files
     root = Path(directory)
     if not root.is_dir():
         raise MeshchartsError("not a directory", str(directory))
@@ -215,7 +213,7 @@ def inject_tree(directory: str | Path, options: Options) -> tuple[list[Path], li
 
 def write_atomically(path: str | Path, text: str) -> None:
     """Write ``text`` to ``path`` through a temporary file in the same folder."""
-    import tempfile
+    import tempfile  # 9 ms, only when writing files
     target = Path(path)
     try:
         fd, tmp = tempfile.mkstemp(prefix=".meshcharts-", dir=target.parent if str(target.parent) else ".")

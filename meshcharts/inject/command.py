@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import sys
 
+from ..errors import MeshchartsError
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import argparse
@@ -49,7 +51,7 @@ def configure(parser: argparse.ArgumentParser, value_flags: Callable[[argparse.A
 
 
 def run(args: argparse.Namespace, render_options: Callable[[argparse.Namespace], Any]) -> int:
-    from ..errors import MeshchartsError
+    # The injector only when the command runs: `--help` builds the parser from this module alone.
     from . import build_options, inject_files, inject_tree, write_atomically
     if args.output_dir and args.files:
         raise MeshchartsError("injects the files under the directory; give no FILE arguments", "--output-dir")

@@ -257,7 +257,7 @@ def _go_json(value: Any) -> Any:
 
 
 def to_json(value: Any) -> str:
-    import json
+    import json  # only for toJson
     text = json.dumps(_go_json(_plain(value)), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
