@@ -8,7 +8,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-__all__ = ["render", "RenderOptions", "render_options", "effective_values", "Manifest", "Document",
+__all__ = ["render", "inject", "RenderOptions", "render_options", "effective_values", "Manifest", "Document",
            "MeshchartsError", "validate_render", "validate_manifest", "validate_path", "read_manifest_path"]
 
 
@@ -20,21 +20,24 @@ __all__ += list(_GITOPS)
 
 def __getattr__(name: str) -> Any:  # imports on first use keep `meshcharts --help` fast
     if name in ("render", "RenderOptions", "render_options", "effective_values"):
-        from . import api as module
+        from . import api as module  # on first use: `import meshcharts` stays cheap
         return getattr(module, name)
     if name in ("Manifest", "Document"):
-        from . import manifest
+        from . import manifest  # on first use, as above
         return getattr(manifest, name)
     if name in _GITOPS:
         import importlib
         return getattr(importlib.import_module(f"meshcharts.{_GITOPS[name]}"), name)
     if name in ("validate_render", "validate_manifest", "validate_path"):
-        from . import validate as module
+        from . import validate as module  # on first use, as above
         return getattr(module, name)
     if name == "read_manifest_path":
-        from .manifest import read_manifest_path
+        from .manifest import read_manifest_path  # on first use, as above
         return read_manifest_path
+    if name == "inject":  # the package, callable as the function (see meshcharts.inject)
+        import importlib
+        return importlib.import_module(".inject", __name__)
     if name == "MeshchartsError":
-        from .errors import MeshchartsError
+        from .errors import MeshchartsError  # on first use, as above
         return MeshchartsError
     raise AttributeError(name)

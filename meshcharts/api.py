@@ -12,11 +12,14 @@ import re
 from collections import namedtuple
 from pathlib import Path
 
+from .budget import budgeted
 from .bundle import ChartSource, resolve
+from .cache import DiskCache
 from .loader import Chart, load_chart
-from .errors import ChartError, MeshchartsError, TemplateError
+from .errors import ChartError, MeshchartsError, TemplateError, ValuesError
+from .golang import semver_compare
 from .manifest import Manifest, build_manifest, check_yaml, show_only
-from .origin import Origins
+from .origin import Origins, dotted
 from .values import Values, copy_values, enabled_tree
 from .yamlio import inert
 
@@ -66,6 +69,8 @@ _OPTION_FIELDS = {  # name: default
     "skip_hooks": (),               # leave out hooks of these events only
     "skip_crds": False,             # leave out every CustomResourceDefinition
     "include_crds": False,          # add the charts' crds/ files first, as Helm does
+    "time_limit": None,             # seconds a render may take (None: $MESHCHARTS_TIME_LIMIT or 60; 0: no limit)
+    "output_limit": None,           # characters templates may build (None: $MESHCHARTS_MAX_OUTPUT or 256 MiB)
 }
 
 
@@ -95,7 +100,7 @@ def chart_source(options: RenderOptions) -> ChartSource:
 
 @functools.lru_cache(maxsize=1)
 def _engine():
-    from .template.engine import Engine
+    from .template.engine import Engine  # the template stage: not for `values`, `profiles`, `lint --help`
     return Engine()
 
 
@@ -125,7 +130,7 @@ def check_values(options: RenderOptions, tree: Chart, values: Values, origins: O
     or ``--set`` input there is nothing to check (and jsonschema is never imported)."""
     if chart_source(options).bundled and not options.values_files and not options.sets():
         return []
-    from .schema import check, has_schema
+    from .schema import check, has_schema  # only with user values to check
     return check(tree, values, origins) if has_schema(tree) else []
 
 
@@ -158,7 +163,7 @@ def effective_values(options: RenderOptions) -> Values:
 
 
 def _capabilities(options: RenderOptions) -> dict:
-    from .template.engine import APIVersions, KubeVersion
+    from .template.engine import APIVersions, KubeVersion  # the template stage, as in _engine
     try:
         kube = KubeVersion(options.kube_version)
     except ValueError:
@@ -170,7 +175,6 @@ def _capabilities(options: RenderOptions) -> dict:
 def _check_kube_version(chart: Chart, capabilities: dict) -> None:
     constraint = chart.metadata.get("kubeVersion")
     if constraint:
-        from .golang import semver_compare
         try:
             fits = semver_compare(str(constraint), capabilities["KubeVersion"].Version)
         except ValueError as e:
@@ -191,24 +195,36 @@ def render_templates(options: RenderOptions, tree: Chart, values: Values) -> dic
     return _engine().render_charts(tree, values, release, capabilities)
 
 
+def rerender_with(options: RenderOptions):
+    """A function rendering ``options`` again with other user values (a map like
+    ``Origins.values()``): how the structure check tells a value's text from the chart's own."""
+    def rerender(user: Values) -> Manifest:
+        tree, values = enabled_tree(chart_of(options), user)
+        return build_manifest(render_templates(options, tree, values))
+    return rerender
+
+
 def render_options(options: RenderOptions) -> Manifest:
     """Render with ``options``; raises :class:`~meshcharts.errors.MeshchartsError` on bad input.
     Warnings (keys the chart's schema does not know) come back in ``manifest.warnings``."""
     check_release(options.name, options.namespace)
-    tree, values, origins, user_inert = _load_values(options)
-    warnings = check_values(options, tree, values, origins)
-    try:
-        rendered = render_templates(options, tree, values)
-    except TemplateError as e:
-        from .export import explain_copy
-        error = rejected_value(e, origins)
-        explain_copy(error, chart_source(options))
-        raise error from None
-    from .cache import DiskCache
+    with budgeted(options.time_limit, options.output_limit):
+        tree, values, origins, user_inert = _load_values(options)
+        warnings = check_values(options, tree, values, origins)
+        try:
+            rendered = render_templates(options, tree, values)
+        except TemplateError as e:
+            from .export import explain_copy
+            error = rejected_value(e, origins)
+            explain_copy(error, chart_source(options))
+            raise error from None
     DiskCache.save_all()
     manifest = build_manifest(rendered)
     # As Helm does. The bundled chart's templates are tested to print valid YAML, so there only a
     # user value a template prints unquoted can break a document; any other chart may break it itself.
+    if not user_inert:  # a value no template can print into new structure needs no look
+        from .structure import check_structure
+        check_structure(manifest, origins, tree, rerender_with(options))
     if not chart_source(options).bundled or not user_inert:
         check_yaml(manifest)
     if options.no_hooks or options.skip_hooks or options.skip_crds or options.include_crds:
@@ -218,7 +234,7 @@ def render_options(options: RenderOptions) -> Manifest:
     if options.show_only:
         manifest = show_only(manifest, options.show_only)
     if options.registry is not None or options.check_registry is not None:
-        from . import registry
+        from . import registry  # only with --registry or --check-registry
         manifest = registry.apply(manifest, values, options.registry, options.check_registry)
     manifest.warnings = warnings
     return manifest
@@ -230,8 +246,6 @@ def rejected_value(error: MeshchartsError, origins: Origins) -> MeshchartsError:
     path = getattr(error, "values_path", None)
     if path is None:
         return error
-    from .errors import ValuesError
-    from .origin import dotted
     # A check may name a key the user left out (a route without `to`): point at the nearest one set.
     where = next((w for w in (origins.where(path[:n]) for n in range(len(path), 0, -1)) if w), None)
     return ValuesError(f"{dotted(path)}: {error.message}", where or error.where)
@@ -242,7 +256,8 @@ def render(profile: str = "default", *, values_files: Iterable[str | Path] = (),
            namespace: str = "istio-system", chart: str | Path | None = None,
            kube_version: str = DEFAULT_KUBE_VERSION, api_versions: Iterable[str] = (),
            show_only: Iterable[str] = (), registry: str | None = None,
-           check_registry: str | None = None, no_hooks: bool = False, skip_hooks: Iterable[str] = (),
+           check_registry: str | None = None, time_limit: float | None = None,
+           output_limit: int | None = None, no_hooks: bool = False, skip_hooks: Iterable[str] = (),
            skip_crds: bool = False, include_crds: bool = False) -> Manifest:
     """Render a release and return its :class:`~meshcharts.manifest.Manifest`.
 
@@ -253,5 +268,6 @@ def render(profile: str = "default", *, values_files: Iterable[str | Path] = (),
         chart=chart, profile=profile, values_files=tuple(values_files), set_values=tuple(set_values),
         set_string_values=tuple(set_string_values), set_file_values=tuple(set_file_values), name=name,
         namespace=namespace, kube_version=kube_version, api_versions=tuple(api_versions),
-        show_only=tuple(show_only), registry=registry, check_registry=check_registry, no_hooks=no_hooks,
-        skip_hooks=tuple(skip_hooks), skip_crds=skip_crds, include_crds=include_crds))
+        show_only=tuple(show_only), registry=registry, check_registry=check_registry, time_limit=time_limit,
+        output_limit=output_limit, no_hooks=no_hooks, skip_hooks=tuple(skip_hooks), skip_crds=skip_crds,
+        include_crds=include_crds))

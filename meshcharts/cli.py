@@ -1,4 +1,4 @@
-"""The command line: ``meshcharts render|images|values|lint|profiles|validate``. A thin layer over :mod:`meshcharts.api`:
+"""The command line: ``meshcharts render|images|values|lint|profiles|validate|inject``. A thin layer over :mod:`meshcharts.api`:
 flags become one :class:`~meshcharts.api.RenderOptions`, every :class:`MeshchartsError` becomes one
 message on stderr and exit status 1, and nothing reaches stdout unless the command succeeded.
 Built on argparse, which costs a fresh process almost nothing to import."""
@@ -29,6 +29,7 @@ examples:
   meshcharts render -f site.yaml --output-dir manifests/ --kustomize   # an exact mirror, with a record
   meshcharts diff --against manifests/ -f site.yaml --set pilot.enabled=false   # review, prune list
   meshcharts values -f site.yaml --user-only --show-origin --global-once
+  meshcharts inject --profile demo app.yaml   # add the sidecar, as istioctl kube-inject does
 
 Run `meshcharts COMMAND --help` for a command's flags."""
 
@@ -73,6 +74,11 @@ def _value_flags(parser: argparse.ArgumentParser) -> None:
         help="Kubernetes version templates see in .Capabilities.KubeVersion. Default: v1.36.0.")
     add("--api-versions", action="append", default=[], metavar="G/V",
         help="Extra API version for .Capabilities.APIVersions; repeatable.")
+    add = parser.add_argument_group("limits").add_argument
+    add("--time-limit", type=float, metavar="SECONDS",
+        help="Stop a render that takes longer (default: $MESHCHARTS_TIME_LIMIT or 60; 0: no limit).")
+    add("--max-output", type=int, metavar="CHARS",
+        help="Stop a render whose templates build more text (default: $MESHCHARTS_MAX_OUTPUT or 268435456).")
 
 
 def _switch_flags(parser: argparse.ArgumentParser) -> None:
@@ -92,7 +98,7 @@ class _Version(argparse.Action):
         super().__init__(option_strings, dest, nargs=0, help="Show the version and exit.")
 
     def __call__(self, parser: Any, namespace: Any, values: Any, option_string: Any = None) -> None:
-        from importlib.metadata import PackageNotFoundError, version
+        from importlib.metadata import PackageNotFoundError, version  # 35 ms: only for --version
         try:
             found = version("meshcharts")
         except PackageNotFoundError:
@@ -151,6 +157,9 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     add("--format", dest="fmt", choices=["text", "json", "skopeo"], default="text",
         help="text: one reference a line; json: each image with where it is used; skopeo: a "
              "`skopeo sync --src yaml` source file. Default: text.")
+    add("--manifest", metavar="FILE|DIR|-", help="List the images of this manifest (a file, a folder of them, or "
+                                                 "stdin) instead of a render, e.g. an application after "
+                                                 "`meshcharts inject`.")
 
     values = command("values", "Print the effective values after every merge (what the parent chart's templates "
                                "see).",
@@ -187,6 +196,9 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
         "--output", dest="fmt", choices=["text", "json"], default="text",
         help="text: one line per finding and a summary (stderr on problems); json: a report on stdout. "
              "Default: text.")
+    if only in (None, "inject"):
+        from .inject import command as inject_command  # only to build inject's flags (this module alone)
+        inject_command.configure(command("inject", inject_command.SUMMARY, inject_command.DETAILS), _value_flags)
     if only is None or only in ("diff", "check-dir", "export"):
         from .gitops_cli import add_commands
         add_commands(command, _value_flags, _switch_flags)
@@ -195,6 +207,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
 
 def _options(args: argparse.Namespace, rewrite_images: bool = True):
     """The render options the flags give (``images --registry`` names mirrors, it does not rewrite)."""
+    # Each command imports what it runs, so `--help` and the light commands start without the pipeline.
     from .api import RenderOptions
     return RenderOptions(chart=args.chart, profile=args.profile, values_files=tuple(args.values_files),
                          set_values=tuple(args.set_values), set_string_values=tuple(args.set_string_values),
@@ -202,9 +215,10 @@ def _options(args: argparse.Namespace, rewrite_images: bool = True):
                          kube_version=args.kube_version, api_versions=tuple(args.api_versions),
                          show_only=tuple(getattr(args, "show_only", ())),
                          registry=getattr(args, "registry", None) if rewrite_images else None,
-                         check_registry=getattr(args, "check_registry", None),
-                         no_hooks=getattr(args, "no_hooks", False), skip_hooks=tuple(getattr(args, "skip_hooks", ())),
-                         skip_crds=getattr(args, "skip_crds", False), include_crds=getattr(args, "include_crds", False))
+                         check_registry=getattr(args, "check_registry", None), time_limit=args.time_limit,
+                         output_limit=args.max_output, no_hooks=getattr(args, "no_hooks", False),
+                         skip_hooks=tuple(getattr(args, "skip_hooks", ())), skip_crds=getattr(args, "skip_crds", False),
+                         include_crds=getattr(args, "include_crds", False))
 
 
 def _error(message: str) -> None:
@@ -217,10 +231,10 @@ def _warn(manifest: Any) -> None:
 
 
 def _render(args: argparse.Namespace) -> int:
-    from .api import render_options
+    from .api import render_options  # per command, as in _options
     manifest = render_options(_options(args))
     _warn(manifest)
-    from . import validate
+    from . import validate  # per command, as in _options
     if args.validate:
         report = validate.validate_manifest(manifest, args.kube_version)
         sys.stderr.write(report.text() if report.findings else "")
@@ -233,7 +247,7 @@ def _render(args: argparse.Namespace) -> int:
             print(f"Note: Kubernetes {args.kube_version} no longer serves {', '.join(unserved)}; "
                   "see `meshcharts validate` with the same flags", file=sys.stderr)
     if args.output_dir:
-        from .mirror import write_mirror
+        from .mirror import write_mirror  # per command, as in _options
         written, removed = write_mirror(manifest, args.output_dir, _options(args), args.kustomize)
         if not args.quiet:
             for path in written:
@@ -246,23 +260,27 @@ def _render(args: argparse.Namespace) -> int:
 
 
 def _images(args: argparse.Namespace) -> int:
-    from .api import render_options
+    from .api import render_options  # per command, as in _options
     from .registry import format_images, list_images
-    manifest = render_options(_options(args, rewrite_images=False))
+    if args.manifest:
+        from .manifest import Manifest, read_manifest_path  # per command, as in _options
+        manifest = Manifest(read_manifest_path(args.manifest))
+    else:
+        manifest = render_options(_options(args, rewrite_images=False))
     _warn(manifest)
     sys.stdout.write(format_images(list_images(manifest, args.registry), args.fmt))
     return 0
 
 
 def _values(args: argparse.Namespace) -> int:
-    from .explain import show_values
+    from .explain import show_values  # per command, as in _options
     sys.stdout.write(show_values(_options(args), show_origin=args.show_origin, user_only=args.user_only,
                                  global_once_=args.global_once, output=args.output))
     return 0
 
 
 def _lint(args: argparse.Namespace) -> int:
-    from .lint import lint as run_lint
+    from .lint import lint as run_lint  # per command, as in _options
     found = run_lint(_options(args))
     if not found:  # values that render: is the manifest one the cluster takes?
         from .validate import validate_options
@@ -283,7 +301,7 @@ def _profiles(args: argparse.Namespace) -> int:
     if args.action:
         from .gitops_cli import profiles_diff
         return profiles_diff(args)
-    from .bundle import resolve
+    from .bundle import resolve  # per command, as in _options
     source = resolve(args.chart)
     names = source.profile_names()
     width = max(len(n) for n in names)
@@ -292,8 +310,13 @@ def _profiles(args: argparse.Namespace) -> int:
     return 0
 
 
+def _inject(args: argparse.Namespace) -> int:
+    from .inject.command import run  # per command, as in _options
+    return run(args, _options)
+
+
 def _validate(args: argparse.Namespace) -> int:
-    from . import validate
+    from . import validate  # per command, as in _options
     try:
         if args.manifest is not None:
             if _render_flags_given(args):
@@ -320,7 +343,7 @@ def _render_flags_given(args: argparse.Namespace) -> bool:
 
 
 def _charts(args: argparse.Namespace) -> int:
-    from .bundle import bundled, bundled_names
+    from .bundle import bundled, bundled_names  # per command, as in _options
     from .yamlio import load_data
     names = bundled_names()
     width = max(len(n) for n in names)
@@ -340,8 +363,8 @@ def _gitops(name: str) -> Any:
 
 
 COMMANDS = {"render": _render, "images": _images, "values": _values, "lint": _lint, "profiles": _profiles,
-            "charts": _charts, "validate": _validate, "diff": _gitops("diff"), "check-dir": _gitops("check_dir"),
-            "export": _gitops("export")}
+            "charts": _charts, "validate": _validate, "inject": _inject, "diff": _gitops("diff"),
+            "check-dir": _gitops("check_dir"), "export": _gitops("export")}
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -354,10 +377,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     if args.command is None:
         parser.print_help()
         sys.exit(2)
-    try:
-        status = COMMANDS[args.command](args)
-    except MeshchartsError as e:
-        _error(str(e))
-        status = 1
+    from .outputguard import guarded_stdout  # not for --help and usage errors
+    with guarded_stdout() as guard:
+        try:
+            status = COMMANDS[args.command](args)
+            guard.flush()
+        except MeshchartsError as e:
+            _error(str(e))
+            status = 1
+    status = guard.status or status
     if status:
         sys.exit(status)

@@ -10,9 +10,10 @@
 """
 from __future__ import annotations
 
-
-from .loader import Chart
+from . import api
 from .errors import MeshchartsError
+from .loader import Chart
+from .manifest import build_manifest, check_yaml
 from .origin import KeyPath, Origins, dotted
 from .schema import Problem, has_schema, unknown_keys, violations
 from .values import Values
@@ -25,8 +26,6 @@ if TYPE_CHECKING:
 def lint(options: Any) -> list[Problem | str]:
     """The findings for ``options`` (a :class:`~meshcharts.api.RenderOptions`), in the order
     above. Inputs that cannot be read at all (a missing file, a broken ``--set``) still raise."""
-    from . import api
-    from .manifest import build_manifest, check_yaml
 
     api.check_release(options.name, options.namespace)
     tree, values = api.load(options)
@@ -39,8 +38,14 @@ def lint(options: Any) -> list[Problem | str]:
         found += unknown
     seen: set[KeyPath] = set()
     try:
-        rendered = api.render_templates(options, tree, _recording(values, tree, (), seen))
-        check_yaml(build_manifest(rendered))
+        # the structure check is needed only when values are checked, not by --help
+        from .budget import budgeted
+        from .structure import check_structure
+        with budgeted(options.time_limit, options.output_limit):
+            rendered = api.render_templates(options, tree, _recording(values, tree, (), seen))
+        manifest = build_manifest(rendered)
+        check_structure(manifest, origins, tree, api.rerender_with(options))
+        check_yaml(manifest)
     except MeshchartsError as e:  # what a render would stop with; what it had read so far is incomplete
         return found + [str(api.rejected_value(e, origins))]
     found += _unread(origins, api.chart_of(options), tree, seen, [p.path for p in unknown])

@@ -181,6 +181,7 @@ def plan(manifest: Manifest, directory: str | Path, options: Any = None,
     root = Path(directory)
     record = read_record(root) if root.is_dir() else None
     ours = set(record["files"]) if record is not None else (_adoptable(root) if root.is_dir() else set())
+    ours = {rel for rel in ours if _plain_relative(rel)}  # a hand-edited record names nothing outside
     rendered = sorted(manifest.by_source())
     extra: dict[str, str] = {}
     if kustomize:
@@ -203,6 +204,11 @@ def plan(manifest: Manifest, directory: str | Path, options: Any = None,
     return extra, remove
 
 
+def _plain_relative(rel: str) -> bool:
+    parts = rel.split("/")
+    return bool(rel) and not rel.startswith("/") and "\\" not in rel and not {"..", ".", ""} & set(parts)
+
+
 def _shown(rel: str, patterns: tuple[str, ...]) -> bool:
     """Whether ``--show-only`` patterns select the template whose file is ``rel`` (as
     :func:`~meshcharts.manifest.show_only` matches them)."""
@@ -214,10 +220,15 @@ def write_mirror(manifest: Manifest, directory: str | Path, options: Any = None,
                  kustomize: bool = False) -> tuple[list[Path], list[Path]]:
     """Make ``directory`` hold exactly this render (plus the user's own files): returns the
     paths written and the paths deleted."""
-    extra, remove = plan(manifest, directory, options, kustomize)
-    written = write_output_dir(manifest, directory, extra, remove)
+    removed: list[str] = []
+
+    def decide() -> tuple[dict[str, str], list[str]]:  # under the directory's lock
+        extra, remove = plan(manifest, directory, options, kustomize)
+        removed.extend(remove)
+        return extra, remove
+    written = write_output_dir(manifest, directory, decide)
     root = Path(directory).resolve()
-    return [p for p in written if p.name != RECORD], [root / rel for rel in remove]
+    return [p for p in written if p.name != RECORD], [root / rel for rel in removed]
 
 
 def check_dir(directory: str | Path, with_diff: bool = False) -> tuple[list[str], Any]:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from .errors import MeshchartsError
 from .values import Values, apply_set, user_values, values_text
+from .yamlio import key_position
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -60,7 +61,7 @@ class Origins:
         merged = self._merged.get(with_profiles)
         if merged is None:
             merged = self._merged[with_profiles] = user_values(self.files[0 if with_profiles else self.profiles:],
-                                                               self.sets)
+                                                               self.sets, self.profiles if with_profiles else 0)
         return merged
 
     def where(self, path: KeyPath) -> str | None:
@@ -74,7 +75,6 @@ class Origins:
                 continue
             if holds(shape, path):
                 return f"{flag} {arg}"
-        from .yamlio import key_position
         for file, label in reversed(self.files):
             text = self._texts.get(label)
             if text is None:

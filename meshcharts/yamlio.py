@@ -7,9 +7,11 @@ order, double quotes for strings that would read back as another type, literal b
 from __future__ import annotations
 
 import functools
+import marshal
 import math
 import re
 
+from .cache import DiskCache, digest
 from .errors import ValuesError
 from .golang import Int64, go_g, go_key, merge_maps, type_name
 
@@ -51,6 +53,8 @@ def _construct_int(loader: Any, node: Any) -> int | float:
     text = loader.construct_scalar(node).replace("_", "")
     sign = -1 if text.startswith("-") else 1
     digits = text.lstrip("+-")
+    if len(digits) > 400:  # no int64 and no float64 either: yaml.v2 keeps such a number as text
+        return loader.construct_scalar(node)
     if digits.startswith("0b"):
         return sign * int(digits[2:], 2)
     if digits.startswith("0x"):
@@ -69,7 +73,7 @@ def _construct_int(loader: Any, node: Any) -> int | float:
 def _yaml() -> Any:
     """PyYAML with the loader and dumper meshcharts needs; imported on first use, since a render
     whose values files are cached and whose ``toYaml`` calls are plain never needs it."""
-    import yaml
+    import yaml  # 20 ms: a render of cached values and plain toYaml never needs PyYAML
 
     base_loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     base_dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
@@ -83,6 +87,9 @@ def _yaml() -> Any:
     GoYamlLoader.add_constructor("tag:yaml.org,2002:bool", _construct_bool)
     GoYamlLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
     GoYamlLoader.flatten_mapping = _budgeted_flatten(base_loader.flatten_mapping, yaml)
+    GoYamlLoader.construct_mapping = _unique_keys(base_loader.construct_mapping, yaml)
+    for kind in _NOT_JSON:  # PyYAML would build sets, dates, bytes, pairs: none is a value
+        GoYamlLoader.add_constructor(f"tag:yaml.org,2002:{kind}", _refuse_type)
 
     class GoYamlDumper(base_dumper):  # type: ignore[misc,valid-type]
         """Emitter settings and representers that reproduce Helm's ``toYaml``."""
@@ -95,6 +102,43 @@ def _yaml() -> Any:
     return yaml
 
 
+_NOT_JSON = ("set", "omap", "pairs", "binary", "timestamp")
+
+
+def _refuse_type(loader: Any, node: Any) -> Any:
+    import yaml  # loaded already: called by PyYAML's loader
+    raise yaml.constructor.ConstructorError(
+        None, None, f"{node.tag.replace('tag:yaml.org,2002:', '!!')} is not a values type (maps, lists, strings, "
+        "numbers, booleans and null are)", node.start_mark)
+
+
+def _check_unique(loader: Any, node: Any, yaml: Any) -> None:
+    """Refuse a map that sets one key twice (yaml.v2 and PyYAML keep the last silently, and the
+    first block is lost), naming both lines. Checked before merge keys are expanded: a key that
+    overrides a merged one is what ``<<`` is for."""
+    checked = loader.__dict__.setdefault("unique_checked", set())
+    if id(node) in checked:
+        return
+    checked.add(id(node))
+    seen: dict[tuple[str, str], Any] = {}
+    for key_node, _ in node.value:
+        if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
+            continue
+        first = seen.setdefault((key_node.tag, key_node.value), key_node)
+        if first is not key_node:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key {key_node.value!r} (first set at line {first.start_mark.line + 1}); "
+                "the earlier one would be lost", key_node.start_mark)
+
+
+def _unique_keys(construct_mapping: Any, yaml: Any) -> Any:
+    def checked_construct_mapping(loader: Any, node: Any, deep: bool = False) -> Any:
+        if isinstance(node, yaml.MappingNode):
+            _check_unique(loader, node, yaml)
+        return construct_mapping(loader, node, deep)
+    return checked_construct_mapping
+
+
 def _budgeted_flatten(flatten: Any, yaml: Any) -> Any:
     """PyYAML's merge-key expansion, refusing documents whose merges copy more than
     :data:`MAX_MERGED_ENTRIES` entries in all."""
@@ -105,6 +149,7 @@ def _budgeted_flatten(flatten: Any, yaml: Any) -> Any:
             merged = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
             for sub in merged:
                 if isinstance(sub, yaml.MappingNode):
+                    _check_unique(loader, sub, yaml)  # before its own merges are folded in
                     flatten_mapping(loader, sub)  # final size first; flattening twice is a no-op
                     loader.merged_entries = getattr(loader, "merged_entries", 0) + len(sub.value)
                     if loader.merged_entries > MAX_MERGED_ENTRIES:
@@ -165,12 +210,12 @@ def _normalize(value: Any, where: str) -> Any:
     return walk(value, 1)[0]
 
 
-def _cached(kind: str, text: str, parse: Any, cache_name: str = "yaml") -> Any:
+def _cached(kind: str, text: str, parse: Any, persist: bool = True, cache_name: str = "yaml") -> Any:
     """``parse()``'s result for this exact text, from the on-disk cache when it was seen before
-    (a fresh object each time: callers may change what they get)."""
-    import marshal
-
-    from .cache import DiskCache, digest
+    (a fresh object each time: callers may change what they get). Without ``persist`` (user
+    values, which hold passwords) the text is parsed every time and nothing is stored."""
+    if not persist:
+        return parse()
     cache = DiskCache.named(cache_name)
     key = kind + digest(text.encode("utf-8", "surrogatepass"))
     blob = cache.get(key)
@@ -184,9 +229,10 @@ def _cached(kind: str, text: str, parse: Any, cache_name: str = "yaml") -> Any:
     return value
 
 
-def load_values_text(text: str, where: str) -> dict:
-    """Parse one values document (a map, or empty) read from ``where`` (a path or flag)."""
-    return _cached("values:", text, lambda: _load_values_text(text, where))
+def load_values_text(text: str, where: str, persist: bool = False) -> dict:
+    """Parse one values document (a map, or empty) read from ``where`` (a path or flag). Only a
+    chart's own values files may be ``persist``-ed in the on-disk cache, never a user's."""
+    return _cached("values:", text, lambda: _load_values_text(text, where), persist)
 
 
 def _parse_all(text: str, where: str) -> list[Any]:
@@ -232,13 +278,29 @@ def parse_document(text: str) -> Any:
     return yaml.load(text, Loader=yaml.PlainLoader)
 
 
+_JSON_TAGS = frozenset(f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "bool", "null", "map", "seq"))
+
+
 def document_problem(text: str) -> tuple[int, int, str] | None:
     """Why a rendered document is not valid YAML, as ``(line, column, problem)`` (1-based within
     the document), or None when it parses. Only the parser runs: no objects are built."""
     yaml = _yaml()
+    anchors: set[str] = set()
     try:
-        for _ in yaml.parse(text, Loader=yaml.PlainLoader):
-            pass
+        # Events only (no objects are built), but what every consumer must be able to load: an
+        # alias names an anchor defined before it, and tags are the JSON types.
+        for event in yaml.parse(text, Loader=yaml.PlainLoader):
+            if isinstance(event, yaml.AliasEvent):
+                if event.anchor not in anchors:
+                    mark = event.start_mark
+                    return mark.line + 1, mark.column + 1, f"alias *{event.anchor} names no anchor"
+            elif isinstance(event, yaml.NodeEvent):
+                if event.anchor is not None:
+                    anchors.add(event.anchor)
+                tag = getattr(event, "tag", None)
+                if tag is not None and tag != "!" and tag not in _JSON_TAGS:
+                    mark = event.start_mark
+                    return mark.line + 1, mark.column + 1, f"tag {tag.replace('tag:yaml.org,2002:', '!!')} is not one every reader loads"
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -248,6 +310,17 @@ def document_problem(text: str) -> tuple[int, int, str] | None:
         return before.count("\n") + 1, e.position - before.rfind("\n"), f"{e.reason} (#x{e.character:04x})" \
             if isinstance(e.character, int) else e.reason
     return None
+
+
+def scalar_spans(text: str) -> list[tuple[int, int, str]] | None:
+    """Each scalar of a rendered document as ``(start, end, value)``: character offsets of its
+    text as written (quotes included) and the string it reads as. None if the text does not scan."""
+    yaml = _yaml()
+    try:
+        return [(t.start_mark.index, t.end_mark.index, t.value)
+                for t in yaml.scan(text, Loader=yaml.PlainLoader) if isinstance(t, yaml.ScalarToken)]
+    except yaml.YAMLError:
+        return None
 
 
 # Text that stays one plain scalar wherever a template prints it (bare, inside quotes, as a key,
@@ -321,21 +394,23 @@ def _v2_key_less(a: str, b: str) -> int:
             return -1 if ca < cb else 1
         if al or bl:
             return -1 if bl else 1
+        # Go's unicode.IsDigit is Python's isdecimal (not isdigit, which takes "²"); a digit run
+        # is summed as Go does, rune minus '0' into an int64 that wraps.
         an = bn = 0
         if ca == "0" or cb == "0":
             j = i - 1
-            while j >= 0 and ar[j].isdigit():
+            while j >= 0 and ar[j].isdecimal():
                 if ar[j] != "0":
                     an = bn = 1
                     break
                 j -= 1
         ai = i
-        while ai < len(ar) and ar[ai].isdigit():
-            an = an * 10 + int(ar[ai])
+        while ai < len(ar) and ar[ai].isdecimal():
+            an = _wrap64(an * 10 + ord(ar[ai]) - 48)
             ai += 1
         bi = i
-        while bi < len(br) and br[bi].isdigit():
-            bn = bn * 10 + int(br[bi])
+        while bi < len(br) and br[bi].isdecimal():
+            bn = _wrap64(bn * 10 + ord(br[bi]) - 48)
             bi += 1
         if an != bn:
             return -1 if an < bn else 1
@@ -343,6 +418,10 @@ def _v2_key_less(a: str, b: str) -> int:
             return -1 if ai < bi else 1
         return -1 if ca < cb else 1
     return (len(ar) > len(br)) - (len(ar) < len(br))
+
+
+def _wrap64(n: int) -> int:
+    return (n + (1 << 63)) % (1 << 64) - (1 << 63)
 
 
 _v2_key = functools.cmp_to_key(_v2_key_less)
@@ -386,7 +465,10 @@ def _repr_float(dumper: Any, value: float) -> Any:
     else:
         text = go_g(value, 21 if value.is_integer() else 6).replace("+Inf", ".inf").replace("-Inf", "-.inf")
         text = text.replace("NaN", ".nan")
-    return dumper.represent_scalar("tag:yaml.org,2002:float", text)
+    # yaml.v2 writes every float plain. PyYAML would add `!!float` where its own float pattern
+    # (which wants a dot) does not read the text as one, as in `1e+21`: so the scalar takes the
+    # tag PyYAML reads its text as, and no tag is written.
+    return dumper.represent_scalar(dumper.resolve(_yaml().ScalarNode, text, (True, False)), text)
 
 
 def _repr_int(dumper: Any, value: int) -> Any:
@@ -508,18 +590,32 @@ def _simple_block(value: Any, indent: int, out: list[str]) -> None:
 def to_yaml(value: Any, prepare: Any = None) -> str:
     """Helm's ``toYaml``: block style, yaml.v2 key order, no trailing newline. ``prepare`` turns
     values the full emitter cannot represent into plain data; the fast path never needs it."""
+    text = fast_yaml(value)
+    if text is not None:
+        return text
+    return full_yaml(prepare(value) if prepare is not None else value)
+
+
+def fast_yaml(value: Any) -> str | None:
+    """``toYaml`` of plain data written directly, or None when only the full emitter can write
+    ``value``. Most values (resources, labels, selectors) take this path and skip PyYAML."""
     if isinstance(value, (dict, list)) and not value:
         return "{}" if isinstance(value, dict) else "[]"
-    try:  # most values (resources, labels, selectors) are plain data: skip PyYAML's slow path
+    try:
         if type(value) in (dict, list):
             lines: list[str] = []
             _simple_block(value, 0, lines)
             return "\n".join(lines)
         return _simple_scalar(value, 0)
     except _NotSimple:
-        pass
-    if prepare is not None:
-        value = prepare(value)
+        return None
+
+
+def full_yaml(value: Any) -> str:
+    """``toYaml`` through PyYAML's emitter, set up as yaml.v2's; writes the same text as
+    :func:`fast_yaml` wherever that one writes any."""
+    if isinstance(value, (dict, list)) and not value:
+        return "{}" if isinstance(value, dict) else "[]"
     yaml = _yaml()
     text = yaml.dump(value, Dumper=yaml.GoYamlDumper, default_flow_style=False, allow_unicode=True,
                      sort_keys=False, width=80)
@@ -541,10 +637,10 @@ def embedded_yaml(text: str) -> list | None:
 
 def load_manifest_documents(text: str, where: str) -> list[Any]:
     """Every YAML document of a Kubernetes manifest, read as kubectl and the API server read it
-    (yaml.v2's implicit types: ``on`` is a boolean, dates stay strings), cached by content.
+    (yaml.v2's implicit types: ``on`` is a boolean, dates stay strings).
     A syntax error raises :class:`ValuesError` naming ``where:line:column``."""
-    # Manifests have a cache file of their own: every render reads the values cache, none needs these.
-    return _cached("manifest:", text, lambda: _parse_all(text, where), "manifests")
+    # Not kept on disk: a manifest carries the user's values (a Secret's password) as they are.
+    return _cached("manifest:", text, lambda: _parse_all(text, where), False, "manifests")
 
 
 _MANIFESTS: dict[str, list[list[Any]]] = {}
@@ -557,8 +653,212 @@ def load_manifest_texts(texts: list[str], wheres: list[str]) -> list[list[Any]]:
     joined = "\x00".join(texts)
     found = _MANIFESTS.get(joined)
     if found is None:
-        found = _cached("manifests:", joined, lambda: [_parse_all(t, w) for t, w in zip(texts, wheres)], "manifests")
+        found = _cached("manifests:", joined, lambda: [_parse_all(t, w) for t, w in zip(texts, wheres)], False,
+                        "manifests")
         if len(_MANIFESTS) >= 4:
             _MANIFESTS.clear()
         _MANIFESTS[joined] = found
     return found
+
+
+# --- manifests read and written object by object (sidecar injection) ---------------------------
+
+def load_document(text: str, where: str, first_line: int = 1) -> Any:
+    """One document of a Kubernetes manifest, read with Go's YAML 1.1 rules (as kubectl and
+    istioctl read it); ``first_line`` is where the document starts in its file, so that a
+    syntax error names ``where:line:column`` of the file."""
+    yaml = _yaml()
+    try:  # plain documents (no anchors, aliases or tags), the common case: built straight from events
+        return _events_to_object(yaml.parse(text, Loader=yaml.PlainLoader), yaml)
+    except (_NotSimple, yaml.YAMLError):  # the full loader handles them, or names the error
+        pass
+    try:
+        docs = list(yaml.load_all(text, Loader=yaml.GoYamlLoader))
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        loc = f"{where}:{mark.line + first_line}:{mark.column + 1}" if mark else where
+        raise ValuesError(f"invalid YAML: {e.problem or e.context or 'invalid YAML'}", loc) from None
+    except yaml.YAMLError as e:
+        raise ValuesError(f"invalid YAML: {e}", where) from None
+    if len(docs) > 1:
+        raise ValuesError("expected one YAML document, found several", where)
+    return _normalize(docs[0], where) if docs else None
+
+
+def _events_to_object(events: Any, yaml: Any) -> Any:
+    """One document's object from parser events, with the Go loader's implicit types; raises
+    _NotSimple for what only the full loader builds (anchors, aliases, tags, merge keys, complex
+    keys, several documents, deep nesting) - three times faster than PyYAML's constructor."""
+    resolvers = yaml.GoYamlLoader.yaml_implicit_resolvers
+    ScalarEvent, MappingStartEvent, SequenceStartEvent = yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent
+    CollectionEndEvent, DocumentStartEvent = yaml.CollectionEndEvent, yaml.DocumentStartEvent
+    stack: list[Any] = []  # open collections: [container, pending key or _NO_KEY]
+    result: Any = None
+    documents = 0
+    for ev in events:
+        cls = type(ev)
+        if cls is ScalarEvent:
+            if ev.anchor is not None or (ev.tag is not None and ev.tag != "!"):
+                raise _NotSimple
+            value: Any = ev.value
+            if not ev.style and ev.implicit[0]:  # plain (the C parser says "", the Python one None)
+                for tag, regexp in resolvers.get(value[:1] if value else "", ()):
+                    if regexp.match(value):
+                        value = _SCALAR_BUILDERS[tag](value)
+                        break
+        elif cls is MappingStartEvent or cls is SequenceStartEvent:
+            if ev.anchor is not None or (ev.tag is not None and ev.tag != "!") or len(stack) > MAX_DEPTH:
+                raise _NotSimple
+            container: Any = {} if cls is MappingStartEvent else []
+            stack.append([container, _NO_KEY])
+            continue
+        elif isinstance(ev, CollectionEndEvent):
+            value = stack.pop()[0]
+        elif cls is DocumentStartEvent:
+            documents += 1
+            if documents > 1:
+                raise _NotSimple
+            continue
+        elif isinstance(ev, yaml.AliasEvent):
+            raise _NotSimple
+        else:  # stream and document ends
+            continue
+        if not stack:
+            result = value
+            continue
+        top = stack[-1]
+        if type(top[0]) is list:
+            top[0].append(value)
+        elif top[1] is _NO_KEY:
+            if type(value) in (dict, list):
+                raise _NotSimple
+            if type(value) is not str:
+                if value == "<<" or type(value) is float and value != value:
+                    raise _NotSimple
+                value = go_key(value)
+            top[1] = value
+        else:
+            if top[1] == "<<":
+                raise _NotSimple  # a merge key (resolved as such only in the full loader)
+            top[0][top[1]] = value
+            top[1] = _NO_KEY
+    return result
+
+
+_NO_KEY = object()
+
+
+def _build_float(text: str) -> float:
+    t = text.replace("_", "").lower()
+    sign = -1.0 if t.startswith("-") else 1.0
+    t = t.lstrip("+-")
+    if t == ".inf":
+        return sign * math.inf
+    if t == ".nan":
+        return math.nan
+    return sign * float(t)
+
+
+class _ScalarBuilders(dict):
+    """Tag -> builder of a plain scalar's value (the Go loader's constructors)."""
+
+    def __missing__(self, tag: str) -> Any:
+        raise _NotSimple
+
+
+_SCALAR_BUILDERS = _ScalarBuilders({
+    "tag:yaml.org,2002:bool": lambda t: t.lower() in ("y", "yes", "true", "on"),
+    "tag:yaml.org,2002:int": lambda t: _construct_int(_TextNode(t), _TextNode(t)),
+    "tag:yaml.org,2002:float": _build_float,
+    "tag:yaml.org,2002:null": lambda t: None,
+})
+
+
+class _TextNode:
+    """Lets the loader's int constructor (which reads a node) read a plain text."""
+    __slots__ = ("text",)
+
+    def __init__(self, text: str):
+        self.text = text
+
+    def construct_scalar(self, node: Any) -> str:
+        return node.text
+
+
+@functools.lru_cache(maxsize=1)
+def _ordered_dumper() -> Any:
+    yaml = _yaml()
+
+    class OrderedDumper(yaml.GoYamlDumper):  # type: ignore[misc,name-defined]
+        """Helm's scalars, but maps keep their own key order (a manifest keeps its author's)."""
+
+    def repr_ordered(dumper: Any, value: dict) -> Any:
+        return dumper.represent_mapping("tag:yaml.org,2002:map", list(value.items()))
+
+    OrderedDumper.add_representer(dict, repr_ordered)
+    OrderedDumper.add_multi_representer(dict, repr_ordered)
+    return OrderedDumper
+
+
+def dump_document(value: Any) -> str:
+    """One object as block YAML, keys in their own order, strings quoted only where another type
+    would read back; ends with a newline."""
+    if type(value) is dict and value:
+        try:  # plain data, the common case: written directly, without PyYAML's representer
+            lines: list[str] = []
+            _document_block(value, 0, lines)
+            return "\n".join(lines) + "\n"
+        except _NotSimple:
+            pass
+    yaml = _yaml()
+    text = yaml.dump(value, Dumper=_ordered_dumper(), default_flow_style=False, allow_unicode=True,
+                     sort_keys=False, width=1 << 16)
+    return text[:-4] if text.endswith("\n...\n") else text
+
+
+def _document_scalar(value: Any, column: int, indent: int) -> str:
+    """A scalar as ``toYaml`` writes it, or quoted where ``toYaml`` would need PyYAML's emitter
+    to choose a style: single quotes (nothing escaped) unless the text holds one, else double
+    quotes with JSON's escapes (which are YAML's)."""
+    try:
+        return _simple_scalar(value, column, indent)
+    except _NotSimple:
+        if type(value) is str and "\n" not in value and value.isprintable() and "\x7f" not in value:
+            if "'" not in value and value[:1] != " " and value[-1:] != " ":
+                return f"'{value}'"
+            import json
+            return json.dumps(value, ensure_ascii=False)
+        raise
+
+
+def _document_block(value: Any, indent: int, out: list[str]) -> None:
+    """Block YAML of plain data with every map in its own key order (lists not indented under
+    their key, as kubectl and yaml.v2 write them); raises _NotSimple for anything else."""
+    pad = " " * indent
+    if type(value) is dict:
+        for key, item in value.items():
+            if type(key) is not str or "\n" in key:
+                raise _NotSimple
+            k = _document_scalar(key, indent, indent)
+            if type(item) is dict and item:
+                out.append(f"{pad}{k}:")
+                _document_block(item, indent + 2, out)
+            elif type(item) is list and item:
+                out.append(f"{pad}{k}:")
+                _document_block(item, indent, out)
+            elif type(item) in (dict, list):
+                out.append(f"{pad}{k}: {'{}' if type(item) is dict else '[]'}")
+            else:
+                out.append(f"{pad}{k}: {_document_scalar(item, indent + len(k) + 2, indent)}")
+    elif type(value) is list:
+        for item in value:
+            if type(item) in (dict, list) and item:
+                start = len(out)
+                _document_block(item, indent + 2, out)
+                out[start] = f"{pad}- {out[start][indent + 2:]}"
+            elif type(item) in (dict, list):
+                out.append(f"{pad}- {'{}' if type(item) is dict else '[]'}")
+            else:
+                out.append(f"{pad}- {_document_scalar(item, indent + 2, indent)}")
+    else:
+        raise _NotSimple

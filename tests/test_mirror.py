@@ -166,3 +166,19 @@ def test_show_only_replaces_the_templates_it_shows_and_keeps_the_rest(tmp_path):
     # a full render after it still owns (and so may remove) every file
     assert run("render", "--output-dir", str(out), "-q").exit_code == 0
     assert files(out) == {RECORD, *render().by_source()}
+
+
+def test_concurrent_renders_of_different_file_sets_leave_an_exact_mirror(tmp_path):
+    """The plan (which files are stale) is made under the directory's lock, so no run removes or
+    keeps files according to a record another run is replacing."""
+    import subprocess
+    import sys
+    out = tmp_path / "m"
+    runs = [subprocess.Popen([sys.executable, "-m", "meshcharts", "render", "--output-dir", str(out), "-q",
+                              "--set", f"grafana.enabled={'true' if n % 2 else 'false'}"],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for n in range(4)]
+    assert [p.wait() for p in runs] == [0] * 4
+    record = json.loads((out / RECORD).read_text())
+    assert files(out) == {RECORD, *record["files"]}
+    assert files(out) - {RECORD} in ({*render().by_source()},
+                                     {*render(set_values=["grafana.enabled=true"]).by_source()})

@@ -10,6 +10,7 @@ import base64
 import posixpath
 import re
 
+from . import bounds
 from ..errors import TemplateError
 from ..golang import Missing, go_quote, go_str, go_type, is_empty, is_nil, semver_compare as _semver_compare
 from ..yamlio import load_values_text, to_yaml
@@ -122,8 +123,10 @@ def default(value: Any, fallback: Any = "") -> Any:
 
 
 def indent(text: Any, width: int) -> str:
+    text = go_str(text)
+    bounds.indent_size(text, width)
     pad = " " * int(width)
-    return pad + go_str(text).replace("\n", "\n" + pad)
+    return pad + text.replace("\n", "\n" + pad)
 
 
 def nindent(text: Any, width: int) -> str:
@@ -148,7 +151,9 @@ def trim_prefix(text: Any, prefix: str) -> str:
 
 
 def replace(text: Any, old: str, new: str) -> str:
-    return go_str(text).replace(go_str(old), go_str(new))
+    text, old, new = go_str(text), go_str(old), go_str(new)
+    bounds.replace_size(text, old, new)
+    return text.replace(old, new)
 
 
 def contains(text: Any, sub: Any) -> bool:
@@ -252,7 +257,7 @@ def _go_json(value: Any) -> Any:
 
 
 def to_json(value: Any) -> str:
-    import json
+    import json  # only for toJson
     text = json.dumps(_go_json(_plain(value)), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
