@@ -51,8 +51,8 @@ class Layer:
 
 
 def _file_layer(path: Path, label: str, prefix: KeyPath, user: bool) -> Layer:
-    text = values_text(path)
-    return Layer(label, read_values_file(path, label), prefix, text, user)
+    data = read_values_file(path, label)  # first: it names the file in any error
+    return Layer(label, data, prefix, values_text(path), user)
 
 
 def _chart_layers(chart: Any, prefix: KeyPath, root: Path) -> list[Layer]:

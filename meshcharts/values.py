@@ -43,7 +43,10 @@ def values_text(path: str | Path) -> str:
     if str(path) == STDIN:
         import sys
         if not _stdin_text or _stdin_text[0] is not sys.stdin:
-            _stdin_text[:] = [sys.stdin, sys.stdin.read()]
+            text = sys.stdin.read(MAX_VALUES_BYTES + 1)
+            if len(text) > MAX_VALUES_BYTES:
+                raise _TooLarge
+            _stdin_text[:] = [sys.stdin, _newlines(text)]
         return _stdin_text[1]
     return _newlines(read_limited(path).decode("utf-8-sig"))
 

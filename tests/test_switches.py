@@ -91,3 +91,11 @@ def test_values_url_is_refused(url):
     result = run("render", "-f", url)
     assert result.exit_code == 1 and result.stdout == ""
     assert result.stderr.startswith(f"Error: {url}: values from a URL are not fetched (meshcharts works offline)")
+
+
+def test_values_from_stdin_are_bounded(monkeypatch):
+    import meshcharts.values as values
+    monkeypatch.setattr(values, "MAX_VALUES_BYTES", 100)
+    monkeypatch.setattr(sys, "stdin", io.StringIO("a: " + "x" * 200 + "\n"))
+    result = run("render", "-f", "-")
+    assert result.exit_code == 1 and result.stderr.startswith("Error: (stdin): values file is larger than")
