@@ -164,7 +164,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
         help="text: one line per finding and a summary (stderr on problems); json: a report on stdout. "
              "Default: text.")
     if only in (None, "inject"):
-        from .inject import command as inject_command  # only to build inject's flags (this module alone)
+        from .injection import command as inject_command  # only to build inject's flags (this module alone)
         inject_command.configure(command("inject", inject_command.SUMMARY, inject_command.DETAILS), _value_flags)
     return parser
 
@@ -266,7 +266,7 @@ def _profiles(args: argparse.Namespace) -> int:
 
 
 def _inject(args: argparse.Namespace) -> int:
-    from .inject.command import run  # per command, as in _options
+    from .injection.command import run  # per command, as in _options
     return run(args, _options)
 
 
