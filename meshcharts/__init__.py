@@ -34,9 +34,9 @@ def __getattr__(name: str) -> Any:  # imports on first use keep `meshcharts --he
     if name == "read_manifest_path":
         from .manifest import read_manifest_path  # on first use, as above
         return read_manifest_path
-    if name == "inject":  # the package, callable as the function (see meshcharts.inject)
-        import importlib
-        return importlib.import_module(".inject", __name__)
+    if name == "inject":
+        from .injection.api import inject  # on first use, as above
+        return inject
     if name == "MeshchartsError":
         from .errors import MeshchartsError  # on first use, as above
         return MeshchartsError

@@ -197,7 +197,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
         help="text: one line per finding and a summary (stderr on problems); json: a report on stdout. "
              "Default: text.")
     if only in (None, "inject"):
-        from .inject import command as inject_command  # only to build inject's flags (this module alone)
+        from .injection import command as inject_command  # only to build inject's flags (this module alone)
         inject_command.configure(command("inject", inject_command.SUMMARY, inject_command.DETAILS), _value_flags)
     if only is None or only in ("diff", "check-dir", "export"):
         from .gitops_cli import add_commands
@@ -311,7 +311,7 @@ def _profiles(args: argparse.Namespace) -> int:
 
 
 def _inject(args: argparse.Namespace) -> int:
-    from .inject.command import run  # per command, as in _options
+    from .injection.command import run  # per command, as in _options
     return run(args, _options)
 
 

@@ -25,7 +25,7 @@ STAGES = [
     {"manifest"},                # rendered texts -> Manifest of Documents
     {"registry", "structure"},   # images of a manifest; user values that would add structure to it
     {"api"},                     # RenderOptions -> Manifest: the pipeline in one call
-    {"lint", "validate", "inject"},  # commands built on the pipeline
+    {"lint", "validate", "injection"},  # commands built on the pipeline
     {"cli"},                     # the command line
     {"__init__", "__main__"},    # the package's front door
 ]

@@ -52,7 +52,8 @@ def configure(parser: argparse.ArgumentParser, value_flags: Callable[[argparse.A
 
 def run(args: argparse.Namespace, render_options: Callable[[argparse.Namespace], Any]) -> int:
     # The injector only when the command runs: `--help` builds the parser from this module alone.
-    from . import build_options, inject_files, inject_tree, write_atomically
+    from ..outputdir import replace_file
+    from .api import build_options, inject_files, inject_tree
     if args.output_dir and args.files:
         raise MeshchartsError("injects the files under the directory; give no FILE arguments", "--output-dir")
     if args.output_dir and args.output:
@@ -75,7 +76,7 @@ def run(args: argparse.Namespace, render_options: Callable[[argparse.Namespace],
     for note in result.warnings:
         print(f"Note: {note}", file=sys.stderr)
     if args.output:
-        write_atomically(args.output, result.text)
+        replace_file(args.output, result.text)
     else:
         sys.stdout.write(result.text)
     return 0

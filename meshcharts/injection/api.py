@@ -1,19 +1,13 @@
-"""Offline sidecar injection: ``meshcharts inject`` and :func:`inject`.
-
-The injector config and the mesh config come from meshcharts' own render of the same values
-flags as the install (or from an already rendered manifest, or from two files); every
-workload in the input gets the ``istio-init`` init container, the ``istio-proxy`` sidecar and
-their volumes, exactly as Istio 1.0.6's ``istioctl kube-inject`` would add them with that
-install. Unlike kube-inject, injecting an injected manifest again replaces the earlier
-injection, so the output is the same; see :mod:`.workloads` and :mod:`.injector`.
-"""
+"""The injection pipeline as functions: :func:`inject` (beside :func:`meshcharts.render`),
+per file, per text and per tree, with the injector and mesh configs from a render, a rendered
+manifest or two files."""
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
 from ..errors import MeshchartsError
+from ..outputdir import replace_tree
 from ..manifest import Document, Manifest, split_documents
 from ..yamlio import load_document
 from .injector import InjectError, Injector
@@ -180,61 +174,21 @@ def inject_files(paths: list[str | Path], options: Options) -> Injected:
 
 
 def inject_tree(directory: str | Path, options: Options) -> tuple[list[Path], list[str]]:
-    """Inject every ``*.yaml``/``*.yml`` file under ``directory`` in place. Every file is injected
-    and written to a temporary name first; only then are the changed ones moved into place, so
-    a bad file leaves the whole tree as it was. Returns the files changed and the notes."""
-    import tempfile  # 9 ms, only when writing files
+    """Inject every ``*.yaml``/``*.yml`` file under ``directory`` in place, the whole tree in one
+    step (:func:`meshcharts.outputdir.replace_tree`): a bad file leaves every file as it was.
+    Files without workloads keep their own bytes. Returns the files changed and the notes."""
     root = Path(directory)
     if not root.is_dir():
         raise MeshchartsError("not a directory", str(directory))
-    planned: list[tuple[Path, str]] = []
+    changed: dict[str, str] = {}
     notes: list[str] = []
     for path in iter_yaml_files(str(root)):
-        original = _read_text(path, "manifest file")
-        result = inject_text(original, path, options)
+        result = inject_text(_read_text(path, "manifest file"), path, options)
         notes += result.warnings
-        if result.injected:  # files without workloads keep their own layout
-            planned.append((Path(path), result.text))
-    staged: list[tuple[Path, Path]] = []
-    try:
-        for target, body in planned:
-            fd, tmp = tempfile.mkstemp(prefix=".meshcharts-", dir=target.parent)
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(body)
-            staged.append((Path(tmp), target))
-    except OSError as e:
-        for tmp, _ in staged:
-            tmp.unlink(missing_ok=True)
-        raise MeshchartsError(f"cannot write output: {e.strerror}", str(e.filename or directory)) from None
-    for tmp, target in staged:
-        os.replace(tmp, target)
-    return [t for _, t in staged], notes
-
-
-def write_atomically(path: str | Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file in the same folder."""
-    import tempfile  # 9 ms, only when writing files
-    target = Path(path)
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=".meshcharts-", dir=target.parent if str(target.parent) else ".")
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, target)
-    except OSError as e:
-        raise MeshchartsError(f"cannot write output: {e.strerror}", str(path)) from None
+        if result.injected:
+            changed[Path(path).relative_to(root).as_posix()] = result.text
+    return (replace_tree(root, changed) if changed else []), notes
 
 
 __all__ = ["inject", "inject_text", "inject_files", "inject_tree", "build_options", "Injected", "InjectError",
            "Injector"]
-
-
-class _CallableModule(type(sys)):  # type: ignore[misc]
-    """``meshcharts.inject`` is both this package and the API function beside ``render``:
-    ``from meshcharts import inject; inject("app.yaml")`` calls :func:`inject`, while
-    ``meshcharts.inject.inject_text`` and the submodules stay reachable."""
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Injected:
-        return inject(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule
