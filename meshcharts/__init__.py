@@ -26,7 +26,7 @@ def __getattr__(name: str) -> Any:  # imports on first use keep `meshcharts --he
         from . import manifest  # on first use, as above
         return getattr(manifest, name)
     if name in _GITOPS:
-        import importlib
+        import importlib  # on first use, as above
         return getattr(importlib.import_module(f"meshcharts.{_GITOPS[name]}"), name)
     if name in ("validate_render", "validate_manifest", "validate_path"):
         from . import validate as module  # on first use, as above

@@ -13,7 +13,7 @@ from collections import namedtuple
 from pathlib import Path
 
 from .budget import budgeted
-from .bundle import ChartSource, resolve
+from .bundle import ChartSource, copy_hint, resolve
 from .cache import DiskCache
 from .loader import Chart, load_chart
 from .errors import ChartError, MeshchartsError, TemplateError, ValuesError
@@ -214,9 +214,8 @@ def render_options(options: RenderOptions) -> Manifest:
         try:
             rendered = render_templates(options, tree, values)
         except TemplateError as e:
-            from .export import explain_copy
             error = rejected_value(e, origins)
-            explain_copy(error, chart_source(options))
+            copy_hint(error, chart_source(options))
             raise error from None
     DiskCache.save_all()
     manifest = build_manifest(rendered)
@@ -228,7 +227,7 @@ def render_options(options: RenderOptions) -> Manifest:
     if not chart_source(options).bundled or not user_inert:
         check_yaml(manifest)
     if options.no_hooks or options.skip_hooks or options.skip_crds or options.include_crds:
-        from .selection import select
+        from .selection import select  # only with one of Helm's hook or CRD switches
         manifest = select(manifest, tree, no_hooks=options.no_hooks, skip_hooks=options.skip_hooks,
                           skip_crds=options.skip_crds, include_crds=options.include_crds)
     if options.show_only:

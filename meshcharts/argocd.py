@@ -79,7 +79,7 @@ def render_args(env: Mapping[str, str]) -> list[str]:
 
 
 def main(env: Mapping[str, str] | None = None) -> None:
-    from .cli import main as cli_main
+    from .cli import main as cli_main  # after the environment is read: a bad one stops before the pipeline loads
     try:
         args = render_args(os.environ if env is None else env)
     except MeshchartsError as e:

@@ -17,6 +17,7 @@ from pathlib import Path
 from .errors import ChartError, MeshchartsError
 from .golang import merge_maps
 from .values import Values, read_values_file
+from .yamlio import load_data
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 CHARTS_DIR = PACKAGE_DIR / "charts"
@@ -107,3 +108,19 @@ def resolve(spec: str | Path | None) -> ChartSource:
         return bundled(text)
     directory = Path(text).resolve()
     return ChartSource(directory.name, directory, directory / "profiles", "profiles", None, False)
+
+
+def copy_hint(error: MeshchartsError, source: ChartSource) -> None:
+    """Add a hint to a render error of a chart directory that is a plain copy of a bundled chart
+    whose defaults live outside its folder (it has no values.yaml, so its templates see none)."""
+    if source.bundled or (Path(source.directory) / "values.yaml").exists():
+        return
+    try:
+        name = (load_data((Path(source.directory) / "Chart.yaml").read_text(encoding="utf-8"), "Chart.yaml")
+                or {}).get("name")
+    except (OSError, MeshchartsError):
+        return
+    if name in bundled_names() and bundled(name).defaults_dir is not None:
+        error.details.append(f"hint: this chart has no values.yaml; a copy of the bundled {name} chart lacks its "
+                             "defaults, which live outside its folder: `meshcharts export DIR` writes a copy that "
+                             "renders")

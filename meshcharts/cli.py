@@ -200,7 +200,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
         from .injection import command as inject_command  # only to build inject's flags (this module alone)
         inject_command.configure(command("inject", inject_command.SUMMARY, inject_command.DETAILS), _value_flags)
     if only is None or only in ("diff", "check-dir", "export"):
-        from .gitops_cli import add_commands
+        from .gitops_cli import add_commands  # only to build the GitOps commands' flags (this module alone)
         add_commands(command, _value_flags, _switch_flags)
     return parser
 
@@ -299,7 +299,7 @@ def _lint(args: argparse.Namespace) -> int:
 
 def _profiles(args: argparse.Namespace) -> int:
     if args.action:
-        from .gitops_cli import profiles_diff
+        from .gitops_cli import profiles_diff  # per command, as in _options
         return profiles_diff(args)
     from .bundle import resolve  # per command, as in _options
     source = resolve(args.chart)
@@ -356,9 +356,10 @@ def _charts(args: argparse.Namespace) -> int:
 
 
 def _gitops(name: str) -> Any:
+    """The handler of a GitOps command: :mod:`meshcharts.gitops_cli`'s function, given ``_options``."""
     def run(args: argparse.Namespace) -> int:
-        from . import gitops_cli
-        return getattr(gitops_cli, name)(args)
+        from . import gitops_cli  # per command, as in _options
+        return getattr(gitops_cli, name)(args, _options)
     return run
 
 

@@ -15,12 +15,15 @@ renders costs little more than rendering them.
 """
 from __future__ import annotations
 
+import difflib
 import json
 import re
 from collections import namedtuple
 
+from .api import RenderOptions, render_options
 from .errors import MeshchartsError
-from .manifest import _HOOK, Document, Manifest, _metadata
+from .manifest import Document, Manifest, _metadata, hook_events, read_manifest_path
+from .yamlio import embedded_yaml, load_manifest_documents
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -75,7 +78,6 @@ def as_read(doc: Document, where: str) -> Any:
     same way (``Document.object`` reads plain YAML 1.1), so a value reads alike on both sides."""
     if doc.number is not None:
         return doc.object
-    from .yamlio import load_manifest_documents
     docs = [d for d in load_manifest_documents(doc.text, where) if d is not None]
     return docs[0] if len(docs) == 1 else docs
 
@@ -143,15 +145,6 @@ def _head(text: str) -> tuple[str, str | None, str | None] | None:
     return api.group(1), name, namespace
 
 
-def _hook_events(text: str) -> tuple[str, ...]:
-    meta = _metadata(text)
-    at = meta.find("helm.sh/hook")
-    while at >= 0:
-        m = _HOOK.match(meta, meta.rfind("\n", 0, at) + 1)
-        if m:
-            return tuple(e.strip() for e in m.group(1).split(",") if e.strip())
-        at = meta.find("helm.sh/hook", at + 1)
-    return ()
 
 
 def _object_entries(doc: Document, obj: Any, where: str) -> list[Entry]:
@@ -182,7 +175,7 @@ def _entries(manifest: Manifest, label: str) -> list[Entry]:
             out.extend(_object_entries(doc, as_read(doc, where), where))
             continue
         api_version, name, namespace = head
-        entry = Entry(api_version, doc.source, doc.text, doc, None, _hook_events(doc.text) if doc.is_hook else (),
+        entry = Entry(api_version, doc.source, doc.text, doc, None, hook_events(doc.text) if doc.is_hook else (),
                       where)
         entry.key = ObjectKey(None, doc.kind, namespace, name)
         out.append(entry)
@@ -281,7 +274,6 @@ def object_changes(old: Any, new: Any, path: tuple = ()) -> list[Change]:
                 out.extend(object_changes(old[i], new[i], path + (i,)))
         return out
     if isinstance(old, str) and isinstance(new, str) and ("\n" in old or "\n" in new):
-        from .yamlio import embedded_yaml
         old_data, new_data = embedded_yaml(old), embedded_yaml(new)
         if old_data is not None and new_data is not None:
             if len(old_data) == len(new_data) == 1:  # one document each: compare the documents
@@ -289,7 +281,6 @@ def object_changes(old: Any, new: Any, path: tuple = ()) -> list[Change]:
             inner = object_changes(old_data, new_data, path + (EMBEDDED,))
             if inner:
                 return inner
-        import difflib
         lines = [line for line in difflib.unified_diff(old.splitlines(), new.splitlines(), lineterm="", n=1)][2:]
         return [Change("text", path, old, lines)]
     return [Change("~", path, old, new)]
@@ -395,7 +386,6 @@ def _left_behind(e: Entry) -> list[tuple[str, str]]:
     if known:
         found.append(known)
     if e.key.kind == "ConfigMap" and isinstance(e.object, dict) and isinstance(e.object.get("data"), dict):
-        from .yamlio import embedded_yaml
         for value in e.object["data"].values():
             if not isinstance(value, str) or "kind:" not in value:
                 continue
@@ -533,8 +523,6 @@ def compare(old: Any, new: Any, *, namespace: str = "istio-system") -> DiffResul
         >>> result = compare("manifests/", RenderOptions(profile="demo"))
         >>> [describe(p.key) for p in result.prune if p.dangers]
     """
-    from .api import RenderOptions, render_options
-    from .manifest import read_manifest_path
 
     def side(value: Any) -> Manifest:
         if isinstance(value, Manifest):

@@ -13,9 +13,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from .api import chart_of, chart_source, effective_values, value_origins
 from .errors import MeshchartsError
 from .origin import KeyPath, dotted
 from .values import apply_set, read_values_file, values_text
+from .yamlio import key_position, to_yaml, v2_sorted
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -45,7 +47,6 @@ class Layer:
     def where(self, path: KeyPath) -> str:
         if self.text is None:
             return self.label
-        from .yamlio import key_position
         position = key_position(self.text, path[len(self.prefix):])
         return f"{self.label}:{position[0]}" if position else self.label
 
@@ -72,7 +73,6 @@ def _chart_layers(chart: Any, prefix: KeyPath, root: Path) -> list[Layer]:
 
 def layers(options: Any) -> list[Layer]:
     """Every source of values for ``options``, lowest first."""
-    from .api import chart_of, chart_source
     source = chart_source(options)
     out: list[Layer] = []
     if source.defaults_dir is not None:
@@ -83,7 +83,6 @@ def layers(options: Any) -> list[Layer]:
                 out.append(_file_layer(path, f"values/{path.name}", (path.stem,), False))
     else:
         out += _chart_layers(chart_of(options), (), Path(source.directory))
-    from .api import value_origins
     origins = value_origins(options)
     for path, label in origins.files:
         out.append(_file_layer(Path(path) if str(path) != "-" else path, label, (), True))
@@ -124,7 +123,6 @@ def _candidates(path: KeyPath, children: set[KeyPath]) -> list[KeyPath]:
 def origins(options: Any, values: dict | None = None) -> list[dict]:
     """Each effective value with its source and what it overrode:
     ``{"path", "value", "source", "user", "overrode": [{"source", "value"}]}``, in values order."""
-    from .api import chart_of, effective_values
     values = effective_values(options) if values is None else values
     all_layers = layers(options)
     children = _children(chart_of(options))
@@ -167,7 +165,6 @@ def global_once(values: dict, chart: Any) -> dict:
 
 
 def _scalar(value: Any) -> str:
-    from .yamlio import to_yaml
     if isinstance(value, (dict, list)):
         return json.dumps(value, ensure_ascii=False, default=str)
     text = to_yaml(value)
@@ -184,7 +181,6 @@ def _note(entry: dict) -> str:
 
 def annotated_yaml(values: dict, notes: dict[str, str], path: KeyPath = (), indent: int = 0) -> list[str]:
     """``values`` as block YAML with each leaf's note as a trailing comment."""
-    from .yamlio import to_yaml, v2_sorted
     lines = []
     pad = " " * indent
     for key in v2_sorted(values):
@@ -217,8 +213,6 @@ _DROP = object()
 def show_values(options: Any, *, show_origin: bool = False, user_only: bool = False, global_once_: bool = False,
                 output: str = "yaml") -> str:
     """What ``meshcharts values`` prints for these switches."""
-    from .api import chart_of, effective_values
-    from .yamlio import to_yaml
     if output not in ("yaml", "json"):
         raise MeshchartsError(f"unknown output {output!r}; choose yaml or json", "--output")
     values = effective_values(options)
@@ -244,7 +238,6 @@ def profile_diff(options: Any, a: str, b: str) -> list[dict]:
     """The values profiles ``a`` and ``b`` set differently (with the other flags of ``options``):
     ``{"path", "a", "b", "source"}`` where ``a``/``b`` is absent as ``None`` and ``source`` is where
     ``b``'s value comes from (or ``a``'s, for a value ``b`` does not have)."""
-    from .api import chart_of, effective_values
     chart = chart_of(options)
     sides = []
     for name in (a, b):

@@ -14,7 +14,10 @@ import os
 import shutil
 from pathlib import Path
 
+from .bundle import resolve
 from .errors import MeshchartsError
+from .values import read_values_file
+from .yamlio import load_values_text, to_yaml
 
 
 def _merged_values_text(defaults_dir: Path, parent: str) -> str:
@@ -33,9 +36,6 @@ def export_chart(destination: str | Path, chart: str | None = None) -> list[Path
     """Write the bundled chart ``chart`` (default: the mesh) to ``destination``, which must not
     exist or be empty; returns the files written. Rendering the result with ``--chart`` gives
     the same bytes as rendering the bundled chart with the same flags."""
-    from .bundle import resolve
-    from .values import read_values_file
-    from .yamlio import load_values_text, to_yaml
     source = resolve(chart)
     if not source.bundled:
         raise MeshchartsError("not a bundled chart; a chart directory is already self-contained", "--chart")
@@ -69,22 +69,3 @@ def export_chart(destination: str | Path, chart: str | None = None) -> list[Path
         raise MeshchartsError(f"cannot write the chart: {e.strerror}", str(e.filename or destination)) from None
     return sorted(p for p in dest.rglob("*") if p.is_file())
 
-
-def explain_copy(error: MeshchartsError, source: object) -> None:
-    """Add a hint to a render error of a chart directory that is a plain copy of a bundled chart
-    whose defaults live outside its folder (it has no values.yaml, so its templates see none)."""
-    from .bundle import bundled, bundled_names
-    if getattr(source, "bundled", True) or (Path(source.directory) / "values.yaml").exists():
-        return
-    name = getattr(source, "name", "")
-    meta_name = name
-    try:
-        from .yamlio import load_data
-        meta_name = (load_data((Path(source.directory) / "Chart.yaml").read_text(encoding="utf-8"),
-                               "Chart.yaml") or {}).get("name", name)
-    except (OSError, MeshchartsError):
-        return
-    if meta_name in bundled_names() and bundled(meta_name).defaults_dir is not None:
-        error.details.append(f"hint: this chart has no values.yaml; a copy of the bundled {meta_name} chart "
-                             "lacks its defaults, which live outside its folder: `meshcharts export DIR` writes a "
-                             "copy that renders")

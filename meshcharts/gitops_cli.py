@@ -1,9 +1,13 @@
 """The command line of the GitOps commands: ``diff``, ``check-dir``, ``export`` and
-``profiles diff``. Kept apart from :mod:`meshcharts.cli`, which only attaches them."""
+``profiles diff``. Kept apart from :mod:`meshcharts.cli`, which attaches them and hands each the
+function that turns flags into render options. Like the commands of :mod:`meshcharts.cli`, each
+imports what it runs, so building the parser for ``--help`` loads none of it."""
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+from pathlib import Path
 
 from .errors import MeshchartsError
 
@@ -64,8 +68,12 @@ def add_commands(command: Callable[..., argparse.ArgumentParser], value_flags: C
     export.add_argument("--chart", metavar="NAME", help="The bundled chart to export. Default: istio.")
 
 
+def _error(message: str) -> None:
+    print(f"Error: {message}", file=sys.stderr)
+
+
 def _read(source: str) -> Any:
-    from .manifest import Manifest, read_manifest_path
+    from .manifest import Manifest, read_manifest_path  # per command, as the module says
     return Manifest(read_manifest_path(source))
 
 
@@ -77,12 +85,11 @@ def _flags_given(args: argparse.Namespace) -> bool:
                 or args.skip_crds or args.include_crds)
 
 
-def diff(args: argparse.Namespace) -> int:
-    from .cli import _error, _options
+def diff(args: argparse.Namespace, options_of: Callable[[argparse.Namespace], Any]) -> int:
     args.profile_given = args.profile is not None
     args.profile = args.profile or "default"
     try:
-        text, changed = _diff(args, _options(args))
+        text, changed = _diff(args, options_of(args))
     except MeshchartsError as e:
         _error(str(e))
         return 2
@@ -91,7 +98,7 @@ def diff(args: argparse.Namespace) -> int:
 
 
 def _diff(args: argparse.Namespace, options: Any) -> tuple[str, bool]:
-    from .api import render_options
+    from .api import render_options  # per command, as the module says
     from .diff import diff_manifests, format_diff
     to_render = (args.to_profile or args.to_values or args.to_set or args.to_set_string)
     sides = list(args.sides)
@@ -112,9 +119,7 @@ def _diff(args: argparse.Namespace, options: Any) -> tuple[str, bool]:
                                   "flags as ordinary flags", "diff")
         old = _read(sides[0])
         if not _flags_given(args):  # the flags the committed tree was rendered with, when it records them
-            from pathlib import Path
-
-            from .mirror import options_from_record, read_record
+            from .mirror import options_from_record, read_record  # per command, as the module says
             record = read_record(sides[0]) if Path(sides[0]).is_dir() else None
             if record is not None and "provenance" in record:
                 options = options_from_record(record, sides[0])
@@ -138,9 +143,7 @@ def _diff(args: argparse.Namespace, options: Any) -> tuple[str, bool]:
 
 
 def _record_dirs(root: str = ".") -> list[str]:
-    import os
-
-    from .mirror import RECORD
+    from .mirror import RECORD  # per command, as the module says
     found = []
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d not in ("node_modules", "venv"))
@@ -149,9 +152,8 @@ def _record_dirs(root: str = ".") -> list[str]:
     return found
 
 
-def check_dir(args: argparse.Namespace) -> int:
-    from .cli import _error
-    from .diff import format_diff
+def check_dir(args: argparse.Namespace, options_of: Callable[[argparse.Namespace], Any]) -> int:
+    from .diff import format_diff  # per command, as the module says
     from .mirror import check_dir as check
     dirs = args.dirs or _record_dirs()
     if not dirs:
@@ -177,15 +179,15 @@ def check_dir(args: argparse.Namespace) -> int:
     return status
 
 
-def export(args: argparse.Namespace) -> int:
-    from .export import export_chart
+def export(args: argparse.Namespace, options_of: Callable[[argparse.Namespace], Any]) -> int:
+    from .export import export_chart  # per command, as the module says
     files = export_chart(args.destination, args.chart)
     print(f"wrote {len(files)} files to {args.destination}", file=sys.stderr)
     return 0
 
 
 def profiles_diff(args: argparse.Namespace) -> int:
-    from .api import RenderOptions
+    from .api import RenderOptions  # per command, as the module says
     from .explain import format_profile_diff, profile_diff
     if len(args.action) != 3 or args.action[0] != "diff":
         raise MeshchartsError("expected `profiles` or `profiles diff A B`", "profiles " + " ".join(args.action))

@@ -185,6 +185,19 @@ def _parsed_head(source: str, chunk: str, kind_seen: str = "") -> Document:
                     isinstance(hook, str) and _hook_events(hook), parsed=parsed)
 
 
+def hook_events(text: str) -> tuple[str, ...]:
+    """The events a document's ``helm.sh/hook`` annotation names (read from its text, as
+    :func:`split_documents` reads whether it is a hook); none for a document without one."""
+    meta = _metadata(text)
+    at = meta.find("helm.sh/hook")
+    while at >= 0:  # the annotation itself, not hook-weight or hook-delete-policy
+        m = _HOOK.match(meta, meta.rfind("\n", 0, at) + 1)
+        if m:
+            return tuple(e.strip() for e in m.group(1).split(",") if e.strip())
+        at = meta.find("helm.sh/hook", at + 1)
+    return ()
+
+
 def split_documents(source: str, text: str) -> list[Document]:
     docs = []
     # Same documents as splitting on `^---` (multi-line), without a regex scan of the text (and

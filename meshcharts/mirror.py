@@ -21,8 +21,12 @@ import json
 import os
 from pathlib import Path
 
+from .api import RenderOptions, chart_of, chart_source, render_options
+from .diff import diff_manifests
 from .errors import MeshchartsError
-from .manifest import Manifest, write_output_dir
+from .golang import glob_match
+from .manifest import Manifest, read_manifest_path, write_output_dir
+from .values import values_text
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -35,7 +39,7 @@ ADOPTABLE_HEAD = "---\n# Source: "
 
 
 def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
+    from importlib.metadata import PackageNotFoundError, version  # as cli's --version: only when asked
     try:
         return version("meshcharts")
     except PackageNotFoundError:
@@ -70,8 +74,6 @@ def read_record(directory: str | Path) -> dict | None:
 def provenance(options: Any, directory: Path) -> dict:
     """How a render was made: versions, profile, flags, digests of the files it read. Paths are
     kept relative to ``directory`` so the record reads the same from any working directory."""
-    from .api import chart_of, chart_source
-    from .values import values_text
     source = chart_source(options)
     meta = chart_of(options).metadata
     values_files = []
@@ -102,7 +104,6 @@ def provenance(options: Any, directory: Path) -> dict:
 
 def options_from_record(record: dict, directory: str | Path) -> Any:
     """The render options a record was made with, its paths resolved from ``directory``."""
-    from .api import RenderOptions
     directory = Path(directory)
     where = str(directory / RECORD)
     flags = record.get("provenance", {}).get("flags")
@@ -212,7 +213,6 @@ def _plain_relative(rel: str) -> bool:
 def _shown(rel: str, patterns: tuple[str, ...]) -> bool:
     """Whether ``--show-only`` patterns select the template whose file is ``rel`` (as
     :func:`~meshcharts.manifest.show_only` matches them)."""
-    from .golang import glob_match
     return any(glob_match(p, rel) or glob_match(p, rel.split("/", 1)[-1]) for p in patterns)
 
 
@@ -235,8 +235,6 @@ def check_dir(directory: str | Path, with_diff: bool = False) -> tuple[list[str]
     """Whether a committed output directory is what its recorded flags render now: a list of
     problems (empty when fresh) and, ``with_diff``, the diff of its objects against the render
     (None when the tree is fresh or its files are not manifests any more)."""
-    from .api import render_options
-    from .diff import diff_manifests
     root = Path(directory)
     if not root.is_dir():
         raise MeshchartsError("output directory not found", str(directory))
@@ -259,7 +257,6 @@ def check_dir(directory: str | Path, with_diff: bool = False) -> tuple[list[str]
     problems += [f"{rel}: no longer rendered" for rel in remove]
     if not (problems and with_diff):
         return problems, None
-    from .manifest import read_manifest_path
     try:
         return problems, diff_manifests(Manifest(read_manifest_path(root)), manifest, options.namespace, (str(directory), "render"))
     except MeshchartsError as e:  # a hand-edited file that is no manifest: the file list says enough

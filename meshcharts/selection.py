@@ -14,7 +14,7 @@ managed apart from the release); ``--include-crds`` adds the files of each rende
 from __future__ import annotations
 
 from .errors import MeshchartsError
-from .manifest import HOOK_EVENTS, Document, Manifest
+from .manifest import HOOK_EVENTS, Document, Manifest, hook_events, split_documents
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -30,18 +30,9 @@ def check_events(events: Iterable[str]) -> None:
                                   f"{', '.join(sorted(HOOK_EVENTS))}", "--skip-hook")
 
 
-def hook_events(doc: Document) -> tuple[str, ...]:
-    """The hook events a document's ``helm.sh/hook`` annotation names (none for a non-hook)."""
-    if not doc.is_hook:
-        return ()
-    from .diff import _hook_events
-    return _hook_events(doc.text)
-
-
 def crd_documents(tree: Chart, parent_path: str = "") -> list[Document]:
     """The documents of ``crds/`` in ``tree`` and its (enabled) children, charts in path order,
     files in name order, unrendered."""
-    from .manifest import split_documents
     path = tree.template_path(parent_path)
     docs = []
     for name in sorted(f for f in tree.files if f.startswith("crds/") and f.endswith((".yaml", ".yml", ".json"))):
@@ -61,7 +52,7 @@ def select(manifest: Manifest, tree: Chart, *, no_hooks: bool = False, skip_hook
     docs = (crd_documents(tree) if include_crds else []) + manifest.documents
     kept = []
     for doc in docs:
-        if doc.is_hook and (no_hooks or (skipped and set(hook_events(doc)) <= skipped)):
+        if doc.is_hook and (no_hooks or (skipped and set(hook_events(doc.text)) <= skipped)):
             continue
         if skip_crds and doc.kind == "CustomResourceDefinition":
             continue

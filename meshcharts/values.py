@@ -7,6 +7,7 @@ from a parent into every enabled child, never upward or sideways.
 """
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from .cache import IdentityMemo
@@ -41,7 +42,6 @@ URL_SCHEMES = ("http://", "https://", "ftp://", "oci://", "s3://", "gs://", "fil
 def values_text(path: str | Path) -> str:
     """The text of a ``-f`` source: a file, or standard input for ``-`` (read once per process)."""
     if str(path) == STDIN:
-        import sys
         if not _stdin_text or _stdin_text[0] is not sys.stdin:
             text = sys.stdin.read(MAX_VALUES_BYTES + 1)
             if len(text) > MAX_VALUES_BYTES:

@@ -23,11 +23,13 @@ STAGES = [
     {"template"},                # Chart + Values -> rendered texts (the only home of Jinja2)
     {"outputdir"},               # a directory replaced in one step
     {"manifest"},                # rendered texts -> Manifest of Documents
-    {"registry", "structure"},   # images of a manifest; user values that would add structure to it
+    {"registry", "structure", "selection"},  # images of a manifest; user values that would add structure
+                                 # to it; Helm's hook and CRD switches
     {"api"},                     # RenderOptions -> Manifest: the pipeline in one call
-    {"lint", "validate", "injection"},  # commands built on the pipeline
-    {"cli"},                     # the command line
-    {"__init__", "__main__"},    # the package's front door
+    {"lint", "validate", "injection", "diff"},  # commands built on the pipeline
+    {"mirror", "explain", "export"},  # GitOps: --output-dir as a mirror, values' origins, chart export
+    {"cli", "gitops_cli"},       # the command line
+    {"__init__", "__main__", "argocd"},  # the package's front doors
 ]
 RANK = {name: rank for rank, names in enumerate(STAGES) for name in names}
 
