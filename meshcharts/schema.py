@@ -146,7 +146,7 @@ def _verdict_key(chart: Chart, values: Values) -> str:
     import marshal
     try:  # marshal's format 2 writes content only (no back-references), four times faster than repr
         data = marshal.dumps(values, 2)
-    except ValueError:  # a value marshal does not take (an Int64 from --set): its text form
+    except ValueError:  # a value marshal does not take (from the Python API): its text form
         data = repr(values).encode("utf-8", "surrogatepass")
     return f"valid:{_SCHEMA_DIGESTS(chart.schema)}:{digest(data)}"
 

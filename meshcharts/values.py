@@ -11,7 +11,7 @@ from pathlib import Path
 
 from .cache import IdentityMemo
 from .errors import ValuesError
-from .golang import Int64, merge_maps, type_name
+from .golang import merge_maps, type_name
 from .yamlio import load_values_text
 
 TYPE_CHECKING = False
@@ -184,7 +184,8 @@ def _set_index(lst: list, i: int, value: Any) -> list:
 
 
 def typed_value(text: str) -> Any:
-    """``--set`` typing: true/false/null (any case), integers without a leading zero, else text."""
+    """``--set`` typing: true/false/null (any case), integers without a leading zero (int64, which
+    print as integers where a values file's float64 numbers would not), else text."""
     low = text.lower()
     if low == "true":
         return True
@@ -193,13 +194,13 @@ def typed_value(text: str) -> Any:
     if low == "null":
         return None
     if text == "0":
-        return Int64(0)
+        return 0
     if text and text[0] != "0":
         body = text[1:] if text[0] in "+-" else text
         if body.isdigit() and body.isascii():
             n = int(text)
             if -(2**63) <= n < 2**63:
-                return Int64(n)
+                return n
     return text
 
 

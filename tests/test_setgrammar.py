@@ -6,7 +6,6 @@ import pytest
 from meshcharts import render
 from meshcharts.errors import ValuesError
 from meshcharts.values import MAX_INDEX, user_values
-from meshcharts.golang import Int64
 
 
 def parse(arg: str, flag: str = "--set") -> dict:
@@ -62,12 +61,12 @@ def test_set_parses_and_types(arg, expected):
 
 
 @pytest.mark.parametrize(("arg", "path", "kind"), [
-    ("a=5", ("a",), Int64),
-    ("a=-5", ("a",), Int64),
+    ("a=5", ("a",), int),
+    ("a=-5", ("a",), int),
     ("a=1.5", ("a",), str),
     ("a=007", ("a",), str),
     ("a=true", ("a",), bool),
-    ("a={1,x}", ("a", 0), Int64),
+    ("a={1,x}", ("a", 0), int),
 ], ids=["int", "negative-int", "decimal-stays-string", "leading-zero-stays-string", "bool", "list-item-int"])
 def test_set_value_types(arg, path, kind):
     value = parse(arg)

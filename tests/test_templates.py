@@ -430,6 +430,5 @@ def test_entries_filter_prints_a_map_like_a_helm_range_loop():
 
 def test_text_joins_values_as_printing_them_does():
     from meshcharts.template.funcs import text
-    from meshcharts.golang import Int64
     assert text("reg", "/", "pilot", ":", 1.0) == "reg/pilot:1"
-    assert text(None, "/proxy:", Int64(5)) == "/proxy:5"   # a null prints nothing, as {{ }} does
+    assert text(None, "/proxy:", 5) == "/proxy:5"   # a null prints nothing, as {{ }} does

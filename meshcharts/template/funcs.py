@@ -11,7 +11,8 @@ import posixpath
 import re
 
 from ..errors import TemplateError
-from ..golang import Missing, go_quote, go_str, go_type, is_empty, is_nil, semver_compare as _semver_compare
+from ..golang import Missing, float_to_int64, go_quote, go_str, go_type, is_empty, is_nil, parse_int
+from ..golang import semver_compare as _semver_compare
 from ..yamlio import load_values_text, to_yaml
 
 TYPE_CHECKING = False
@@ -64,11 +65,8 @@ def printf(fmt: str, *args: Any) -> str:
             else:
                 text = go_str(v, "<nil>") if not (verb == "s" and is_nil(v)) else "%!s(<nil>)"
         elif verb == "d":
-            # Whole numbers print as integers: in a template they are lengths, literals or counts
-            # far more often than float64 values Go would refuse (`%!d(float64=5)`).
+            # Integers only, as in Go: a values file's numbers are float64 (`%!d(float64=5)`).
             if isinstance(v, int) and not isinstance(v, bool):
-                text = str(int(v))
-            elif isinstance(v, float) and v.is_integer():
                 text = str(int(v))
             else:
                 text = f"%!d({go_type(v)}={go_str(v)})"
@@ -171,17 +169,32 @@ def base(path: Any) -> str:
 
 
 def to_int(value: Any) -> int:
-    """sprig's ``int``: floats truncate, strings parse (base prefixes allowed), else 0."""
+    """sprig's ``int`` (spf13/cast): an integer, always. Floats truncate toward zero (out of
+    int64 range: MinInt64, as Go converts on amd64); strings parse as Go literals after a
+    ``.0``/``.00`` ending is dropped (``"010"`` is octal 8, ``"0x10"`` 16); anything that does not
+    parse, overflows or is missing is 0."""
     if isinstance(value, bool):
         return int(value)
-    if isinstance(value, (int, float)):
-        return int(value)
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return float_to_int64(value)
     if isinstance(value, str):
-        try:
-            return int(value, 0)
-        except ValueError:
-            return 0
+        return parse_int(_trim_zero_decimal(value)) or 0
     return 0
+
+
+def _trim_zero_decimal(text: str) -> str:
+    """cast's trimZeroDecimal: ``"10.00"`` → ``"10"``; anything else unchanged."""
+    found_zero = False
+    for i in range(len(text), 0, -1):
+        ch = text[i - 1]
+        if ch == ".":
+            return text[:i - 1] if found_zero else text
+        if ch != "0":
+            return text
+        found_zero = True
+    return text
 
 
 # Text that YAML reads as one plain scalar when printed bare after "key: " (it may read as a
