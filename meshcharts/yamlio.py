@@ -100,7 +100,7 @@ def reads_as_text(text: str) -> bool:
     a number, a timestamp or a base-60 float (``toYaml`` double-quotes every string that fails)."""
     if text[:1].isalpha():  # only the typed words start with a letter
         return text not in _WORDS
-    if text == _MERGE or _BASE60.fullmatch(text) or _is_timestamp(text):
+    if _BASE60.fullmatch(text) or _is_timestamp(text):
         return False
     return type(resolve_plain(text)) is str
 
