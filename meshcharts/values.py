@@ -97,6 +97,9 @@ class _SetParser:
                 data[k] = lst
             return more
         if last == "=":
+            if not k and level == 0:
+                # Helm drops `=x` (and `a=1,=x`) without a word: a value that goes nowhere.
+                raise self.fail("no key before '=' (expected KEY=VALUE)")
             value, more = self.value()
             if k:
                 data[k] = value
@@ -108,8 +111,11 @@ class _SetParser:
         if level > MAX_NESTED_NAME_LEVEL:
             raise self.fail(f"value name nested level is greater than maximum supported nested level of {MAX_NESTED_NAME_LEVEL}")
         inner = data.get(k)
-        if inner is None or k not in data:
+        if k not in data:
             inner = {}
+        elif inner is None:  # as in Helm's strvals: a null is not a map to set keys in
+            raise self.fail(f"key {k!r} is null, not a map: cannot set {k}.<key> (set {k} to a map first, "
+                            f"or drop the null)")
         elif not isinstance(inner, dict):
             raise self.fail(f"key {k!r} is {type_name(inner)}, not a map: cannot set {k}.<key>")
         else:
@@ -125,10 +131,9 @@ class _SetParser:
         text, last = self.until("]")
         if last is None:
             raise self.fail("error parsing index: missing ']'")
-        try:
-            i = int(text.strip()) if text.strip().lstrip("-").isdigit() else int("x")
-        except ValueError:
-            raise self.fail(f"error parsing index: {text!r} is not a number") from None
+        i = _atoi(text)
+        if i is None:  # Go's strconv.Atoi: an optional sign and decimal digits, nothing else
+            raise self.fail(f"error parsing index: {text!r} is not a number")
         if i < 0:
             raise self.fail(f"error parsing index: negative {i} index not allowed")
         if i > MAX_INDEX:
@@ -174,6 +179,14 @@ class _SetParser:
             return "", False
         raw, last = self.until(",")
         return self.reader(raw), last is not None
+
+
+def _atoi(text: str) -> int | None:
+    """Go's ``strconv.Atoi``: ``[+-]`` and ASCII digits only (no spaces, no base prefix)."""
+    body = text[1:] if text[:1] in ("+", "-") else text
+    if not body or not (body.isdigit() and body.isascii()):
+        return None
+    return int(text)
 
 
 def _set_index(lst: list, i: int, value: Any) -> list:
