@@ -73,7 +73,8 @@ def violations(tree: Chart, values: Values, origins: Origins | None = None) -> l
         errors = sorted(_validator(chart).iter_errors(section), key=lambda e: [str(p) for p in e.absolute_path])
         for error in errors:
             path = _user_path(prefix + tuple(error.absolute_path))
-            found.append(Problem(path, _message(error), origins.where(path) if origins else None))
+            where = origins.where(path) if origins else None
+            found.append(Problem(path, _message(error) + _set_hint(error, path, where), where))
         if not errors:
             _remember_valid(chart, section)
     return found
@@ -126,6 +127,16 @@ def _message(error: Any) -> str:
         hints = [f"{k}{_suggestion(k, known)}" for k in extra]
         return f"unknown key{'s' if len(hints) > 1 else ''} {', '.join(hints)} (this map takes no other keys)"
     return error.message
+
+
+def _set_hint(error: Any, path: KeyPath, where: str | None) -> str:
+    """For a list key given one word with ``--set``: how ``--set`` writes a list."""
+    wanted = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
+    if (error.validator == "type" and "array" in wanted and isinstance(error.instance, str) and where
+            and where.startswith("--set ")):
+        flag = where.split(" ", 1)[0]
+        return f" (a list in {flag} is written in braces: {flag} '{dotted(path)}={{{error.instance}}}')"
+    return ""
 
 
 def _shown(value: Any) -> str:

@@ -16,7 +16,7 @@ from .yamlio import load_values_text
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any, Callable, Iterable, Protocol, Sequence
+    from typing import Any, Callable, Iterable, Iterator, Protocol, Sequence
 
     Values = dict[str, Any]
     from .loader import Chart, Dependency
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     class ChartLike(Protocol):
         name: str
         values: Values
-        children: Sequence["ChartLike"]
+        children: Sequence[Any]
 else:
     Values = dict
 
@@ -263,92 +263,109 @@ def copy_values(value: Any) -> Any:
     return value
 
 
-def _without_nulls(value: Any) -> Any:
-    """A deep copy of a chart default with its nulls dropped (Helm 4 ignores default nulls)."""
-    if isinstance(value, dict):
-        return {k: _without_nulls(v) for k, v in value.items() if v is not None}
-    if isinstance(value, list):
-        return copy_values(value)
-    return value
+# Helm 4's coalescing, step by step as pkg/chart/common/util/coalesce.go does it, on fresh copies
+# (Helm deep-copies the user's values and each chart's defaults before it merges), including
+# what its in-place updates do:
+# - ``merge`` mode keeps a user ``null`` as a present null; Helm uses it for a parent's section of
+#   a child chart, so there a null deletes only what the child's own defaults hold;
+# - ``coalesceGlobals`` copies ``global`` one level deep, so a child's defaults written into a map
+#   two or more levels below ``global`` land in the parent's own ``global`` too.
+
+def _clean_nulls(values: Values) -> None:
+    for key, value in list(values.items()):
+        if value is None:
+            del values[key]
+        elif isinstance(value, dict):
+            _clean_nulls(value)
 
 
-# Chart defaults without their nulls, made once per default and then shared: nothing changes
-# coalesced values in place (templates cannot, and coalescing builds new maps), so every render
-# can hand out the same default subtrees instead of copying them.
-_STRIPPED = IdentityMemo(_without_nulls, 4096)
+def _coalesce_tables(dst: Values, src: Values, merge: bool) -> Values:
+    """Helm's coalesceTablesFullKey: ``src`` under ``dst`` (``dst`` wins), both changed in place."""
+    had_value = {key for key, value in src.items() if value is not None}
+    for key, value in dst.items():
+        if value is None:
+            src[key] = None
+    for key, value in src.items():
+        if key not in dst:
+            dst[key] = value
+        elif not merge and dst[key] is None and key in had_value:
+            del dst[key]  # the user's null deletes a default
+        elif isinstance(value, dict) and isinstance(dst[key], dict):
+            _coalesce_tables(dst[key], value, merge)
+    return dst
 
 
-def _default(value: Any) -> Any:
-    return _STRIPPED(value) if type(value) in (dict, list) else value
-
-
-def _merged(mine: Values, defaults: Values) -> Values:
-    """``mine`` over ``defaults`` as a new map, neither changed: maps merge, anything else in
-    ``mine`` wins, and a ``null`` in ``mine`` deletes the default."""
-    out = dict(mine)
-    for key, default in defaults.items():
+def _coalesce_values(chart: ChartLike, mine: Values, merge: bool) -> None:
+    """Helm's coalesceValues: the chart's defaults (a fresh copy) under ``mine``, in place."""
+    children = {child.name for child in chart.children}
+    for key, default in copy_values(chart.values).items():
         if key in mine:
             value = mine[key]
-            if value is None:
-                del out[key]
+            if value is None and not merge:
+                del mine[key]
             elif isinstance(value, dict) and isinstance(default, dict):
-                out[key] = _merged(value, default)
-        elif default is not None:
-            out[key] = _default(default)
-    return out
+                keep_nulls = merge or key in children  # a child's section merges, keeping nulls
+                if not keep_nulls:
+                    _clean_nulls(default)
+                _coalesce_tables(value, default, keep_nulls)
+        elif merge or default is not None:
+            if not merge and isinstance(default, dict):
+                _clean_nulls(default)
+            mine[key] = default
 
 
-def _child_globals(parent: Values, child: Values) -> Values:
-    """A child's ``global``: the parent's wins, maps merge."""
-    out = dict(child)
-    for key, value in parent.items():
+def _coalesce_globals(section: Values, parent: Values) -> None:
+    """Helm's coalesceGlobals: the parent's ``global`` over the child's, one level deep."""
+    mine = section.get("global", {})
+    theirs = parent.get("global", {})
+    if not isinstance(mine, dict) or not isinstance(theirs, dict):
+        return  # Helm skips globals that are not maps (with a warning)
+    for key, value in theirs.items():
         if isinstance(value, dict):
-            theirs = out.get(key)
-            if isinstance(theirs, dict):
-                out[key] = _merged(value, theirs)
-            elif theirs is None:
-                out[key] = value
-        elif not isinstance(out.get(key), dict):
-            out[key] = value
-    return out
+            copied = dict(value)  # Helm's copyMap: the maps inside stay the parent's own
+            if key not in mine:
+                mine[key] = copied
+            elif isinstance(mine[key], dict):
+                _coalesce_tables(copied, mine[key], True)
+                mine[key] = copied
+        elif not isinstance(mine.get(key), dict):
+            mine[key] = value
+    section["global"] = mine
 
 
-def coalesce(chart: ChartLike, user: Values, path: str = "", raw: dict[str, Any] | None = None) -> Values:
-    """``chart``'s defaults and those of each child in ``chart.children`` under the user's values,
-    globals copied down; a new map (``user`` is not changed). ``raw``, when given, receives each
-    child's section as the parent level left it (before the child's defaults and globals), by
-    dotted path."""
-    out = _merged(user, chart.values)
-    # Children whose own section sets no globals all get the same map (nothing changes coalesced
-    # values in place): worked out once, not once per child.
-    shared_globals: Values | None = None
+def _coalesce(chart: ChartLike, mine: Values, merge: bool, path: str = "") -> Values:
+    """Helm's coalesce: ``chart``'s defaults and its children's under ``mine`` (changed in place)."""
+    _coalesce_values(chart, mine, merge)
     for child in chart.children:
-        section = out.get(child.name, {})
-        if not isinstance(section, dict):
+        section = mine.get(child.name)
+        if child.name not in mine:
+            section = mine[child.name] = {}
+        elif not isinstance(section, dict):
             raise ValuesError(
                 f"{type_name(section)} where the chart needs a map of values for its child chart {child.name!r}",
                 f"{path}{child.name}")
-        if raw is not None:
-            raw[f"{path}{child.name}"] = section
-        section = dict(section)
-        parent_global, child_global = out.get("global") or {}, section.get("global") or {}
-        if isinstance(parent_global, dict) and isinstance(child_global, dict):
-            if child_global or shared_globals is None:
-                # Helm first folds a parent's own defaults into its children's sections (its
-                # import-values step), so every child also keeps the parent's default globals: a
-                # user null on a global removes it from the parent's templates, not the children's.
-                default_global = chart.values.get("global")
-                globals_ = child_global
-                if isinstance(default_global, dict) and default_global:
-                    globals_ = _child_globals(_default(default_global), child_global)
-                globals_ = _child_globals(parent_global, globals_)
-                if not child_global:
-                    shared_globals = globals_
-            else:
-                globals_ = shared_globals
-            section["global"] = globals_
-        out[child.name] = coalesce(child, section, f"{path}{child.name}.", raw)
-    return out
+        _coalesce_globals(section, mine)
+        mine[child.name] = _coalesce(child, section, merge, f"{path}{child.name}.")
+    return mine
+
+
+def coalesce(chart: ChartLike, user: Values) -> Values:
+    """Helm's CoalesceValues: ``chart``'s defaults and those of each child in ``chart.children``
+    under the user's values, globals copied down; a new map (``user`` is not changed)."""
+    return _coalesce(chart, copy_values(user), False)
+
+
+def _folded(chart: Chart) -> Chart:
+    """The tree as Helm's import-values step leaves it: a chart that lists dependencies gets, as
+    its defaults, its own merged (nulls kept) with its children's and their globals."""
+    children = tuple(_FOLDED(child) for child in chart.children)
+    chart = chart._replace(children=children)
+    if not chart.dependencies:
+        return chart
+    return chart._replace(values=_coalesce(chart, {}, True))
+
+
+_FOLDED = IdentityMemo(_folded, 256)
 
 
 def lookup(values: Values, dotted: str) -> tuple[bool, Any]:
@@ -370,30 +387,32 @@ def enabled_tree(chart: Chart, user: Values) -> tuple[Chart, Values]:
     start enabled; tags (top-level ``tags:``) may disable; a condition (first path holding a bool)
     overrides tags; unlisted children always render. A disabled child's section then stays as
     the parent level left it: no defaults of its own, no globals (Helm coalesces again without it)."""
-    raw: dict[str, Any] = {}
-    values = coalesce(chart, user, raw=raw)
+    values = coalesce(chart, user)
     tags = values.get("tags") if isinstance(values.get("tags"), dict) else {}
     disabled: list[str] = []
-    tree = _prune(chart, values, tags, "", disabled)
-    for path in disabled:
-        *parents, name = path.split(".")
-        node = values
-        for part in parents:  # maps coalescing built: safe to change
-            node = node[part]
-        node[name] = raw[path]
-    return tree, values
+    tree = _PRUNED(chart, tuple(_disabled_paths(chart, values, tags, "")))
+    return tree, coalesce(_FOLDED(tree), user)
 
 
-def _prune(chart: Chart, values: Values, tags: dict, prefix: str, disabled: list[str]) -> Chart:
+def _disabled_paths(chart: Chart, values: Values, tags: dict, prefix: str) -> Iterator[str]:
     deps = {d.key: d for d in chart.dependencies}
-    kept = []
     for child in chart.children:
         dep = deps.get(child.name)
         if dep is not None and not _enabled(dep, values, tags, prefix):
-            disabled.append(prefix + child.name)
-            continue
-        kept.append(_prune(child, values, tags, f"{prefix}{child.name}.", disabled))
-    return chart._replace(children=tuple(kept))
+            yield prefix + child.name
+        else:
+            yield from _disabled_paths(child, values, tags, f"{prefix}{child.name}.")
+
+
+def _pruned(chart: Chart, disabled: tuple[str, ...], prefix: str = "") -> Chart:
+    kept = tuple(_pruned(child, disabled, f"{prefix}{child.name}.") for child in chart.children
+                 if prefix + child.name not in disabled)
+    return chart._replace(children=kept)
+
+
+# One pruned tree per chart and set of disabled children, so that its folded defaults are worked
+# out once per process, not once per render.
+_PRUNED = IdentityMemo(_pruned, 256)
 
 
 def _enabled(dep: Dependency, values: Values, tags: dict, prefix: str) -> bool:

@@ -121,7 +121,7 @@ def test_any_set_arguments_render_valid_yaml_or_fail_cleanly(args, flag):
 
 
 @FUZZ
-@given(hub=HOSTILE, tag=HOSTILE, key=HOSTILE, note=HOSTILE)
+@given(hub=HOSTILE.filter(bool), tag=HOSTILE, key=HOSTILE, note=HOSTILE)
 def test_hostile_text_at_common_keys_arrives_intact(hub, tag, key, note):
     site = {"global": {"hub": hub, "tag": tag},
             "gateways": {"istio-ingressgateway": {"serviceAnnotations": {key: note}}}}

@@ -81,6 +81,13 @@ class Undefined(Missing):
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         raise TemplateRuntimeError(f"{self._undefined_name or 'a missing value'} is not a function")
 
+    def __contains__(self, item: Any) -> bool:
+        # Go's `contains "/" .Values.image` fails on a missing value; so does `"/" in Values.image`
+        # rather than quietly building a broken image reference.
+        what = f"{self._undefined_name!r}" if self._undefined_name else "a missing value"
+        raise UndefinedError(f"{what} is missing: `in` needs a string, list or map (Helm: wrong type for value; "
+                             "expected string; got interface {})")
+
     def __eq__(self, other: Any) -> bool:
         return type(self) is type(other)
 
