@@ -8,14 +8,17 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-__all__ = ["render", "RenderOptions", "render_options", "effective_values", "Manifest", "Document",
-           "MeshchartsError"]
+__all__ = ["render", "lint", "RenderOptions", "render_options", "effective_values", "Manifest", "Document",
+           "Finding", "MeshchartsError"]
 
 
 def __getattr__(name: str) -> Any:  # imports on first use keep `meshcharts --help` fast
-    if name in ("render", "RenderOptions", "render_options", "effective_values"):
+    if name in ("render", "lint", "RenderOptions", "render_options", "effective_values"):
         from . import api as module
         return getattr(module, name)
+    if name == "Finding":
+        from .schema import Problem
+        return Problem
     if name in ("Manifest", "Document"):
         from . import manifest
         return getattr(manifest, name)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from .bundle import ChartSource, resolve
 from .loader import Chart, load_chart
-from .errors import ChartError
+from .errors import ChartError, TemplateError
 from .manifest import Manifest, build_manifest, check_yaml, show_only
 from .origin import Origins
 from .values import Values, copy_values, enabled_tree
@@ -22,7 +22,9 @@ from .yamlio import inert
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Iterable
+    from typing import Any, Iterable, Mapping
+
+    from .schema import Problem as Finding
 
 DEFAULT_KUBE_VERSION = "v1.36.0"
 # Group/versions `helm template` reports without a cluster (client-go's known set).
@@ -52,6 +54,7 @@ _OPTION_FIELDS = {  # name: default
     "chart": None,                  # a bundled chart's name or a chart directory; None: the mesh
     "profile": "default",
     "values_files": (),
+    "values": None,                 # a mapping of values: after the -f files, before --set
     "set_values": (),
     "set_string_values": (),
     "set_file_values": (),
@@ -79,6 +82,42 @@ class RenderOptions(namedtuple("RenderOptions", _OPTION_FIELDS, defaults=_OPTION
                 + [("--set-file", s) for s in self.set_file_values])
 
 
+_SEQUENCES = {"values_files": (str, Path), "set_values": (str,), "set_string_values": (str,),
+              "set_file_values": (str,), "api_versions": (str,), "show_only": (str,)}
+_TEXTS = {"profile": False, "name": False, "namespace": False, "kube_version": False, "registry": True,
+          "check_registry": True}
+
+
+def checked(options: RenderOptions) -> RenderOptions:
+    """``options`` with every sequence a tuple (a bare ``str`` or ``Path`` is one item, not its
+    characters) and ``values`` a plain copy; a value of the wrong type is a TypeError naming
+    the parameter."""
+    changes: dict[str, object] = {}
+    for field, kinds in _SEQUENCES.items():
+        value = getattr(options, field)
+        if isinstance(value, (str, Path)):
+            value = (value,)
+        elif isinstance(value, (bytes, dict)) or not hasattr(value, "__iter__"):
+            raise TypeError(f"{field} must be a sequence of {' or '.join(k.__name__ for k in kinds)}, "
+                            f"not {type(value).__name__}")
+        value = tuple(value)
+        for item in value:
+            if not isinstance(item, kinds):
+                raise TypeError(f"{field} items must be {' or '.join(k.__name__ for k in kinds)}, "
+                                f"not {type(item).__name__} ({item!r})")
+        changes[field] = value
+    for field, optional in _TEXTS.items():
+        value = getattr(options, field)
+        if not isinstance(value, str) and not (optional and value is None):
+            raise TypeError(f"{field} must be a str{' or None' if optional else ''}, not {type(value).__name__}")
+    if options.chart is not None and not isinstance(options.chart, (str, Path)):
+        raise TypeError(f"chart must be a str, a Path or None, not {type(options.chart).__name__}")
+    if options.values is not None:
+        from .values import plain_values
+        changes["values"] = plain_values(options.values)
+    return options._replace(**changes)
+
+
 @functools.lru_cache(maxsize=8)
 def _load(source: ChartSource) -> Chart:
     return load_chart(source.directory, values_override=source.defaults())
@@ -101,7 +140,7 @@ def value_origins(options: RenderOptions) -> Origins:
     files: list[tuple[str | Path, str]] = [profile] if profile else []
     profiles = len(files)
     files += [(f, str(f)) for f in options.values_files]
-    return Origins(files, options.sets(), profiles)
+    return Origins(files, options.sets(), profiles, options.values)
 
 
 def check_release(name: str, namespace: str) -> None:
@@ -119,7 +158,7 @@ def check_values(options: RenderOptions, tree: Chart, values: Values, origins: O
     naming each violation, returns a warning for each user key the schema does not know.
     The bundled chart's defaults and profiles are tested against its schema, so without ``-f``
     or ``--set`` input there is nothing to check (and jsonschema is never imported)."""
-    if chart_source(options).bundled and not options.values_files and not options.sets():
+    if chart_source(options).bundled and not options.values_files and not options.sets() and not options.values:
         return []
     from .schema import check, has_schema
     return check(tree, values, origins) if has_schema(tree) else []
@@ -142,7 +181,7 @@ def _load_values(options: RenderOptions) -> tuple[Chart, Values, Origins, bool]:
     chart = chart_of(options)
     origins = value_origins(options)
     user = origins.values()
-    user_inert = not (options.values_files or options.sets()) or inert(user)
+    user_inert = not (options.values_files or options.sets() or options.values) or inert(user)
     tree, values = enabled_tree(chart, user)
     return tree, values, origins, user_inert
 
@@ -150,7 +189,7 @@ def _load_values(options: RenderOptions) -> tuple[Chart, Values, Origins, bool]:
 def effective_values(options: RenderOptions) -> Values:
     """What templates of the parent chart see as ``Values`` after every merge (a copy of its
     own: the chart's defaults inside are shared between renders)."""
-    return copy_values(load(options)[1])
+    return copy_values(load(checked(options))[1])
 
 
 def _capabilities(options: RenderOptions) -> dict:
@@ -187,13 +226,32 @@ def render_templates(options: RenderOptions, tree: Chart, values: Values) -> dic
     return _engine().render_charts(tree, values, release, capabilities)
 
 
+def render_templates_naming_values(options: RenderOptions, tree: Chart, values: Values,
+                                   origins: Origins) -> dict[str, str]:
+    """:func:`render_templates`; a template that fails names, below its own location, the user's
+    values it most likely failed on (a null or a value of the wrong kind)."""
+    try:
+        return render_templates(options, tree, values)
+    except TemplateError as e:
+        if options.values_files or options.sets() or options.values:
+            from .guard import culprits
+            e.details = [*culprits(e.where, origins, chart_of(options)), *e.details]
+        raise
+
+
 def render_options(options: RenderOptions) -> Manifest:
     """Render with ``options``; raises :class:`~meshcharts.errors.MeshchartsError` on bad input.
-    Warnings (keys the chart's schema does not know) come back in ``manifest.warnings``."""
+    Warnings (keys the chart's schema does not know, numbers where text is meant, ``--set``
+    indexes that replace a chart's list, text Helm would read back differently) come back in
+    ``manifest.warnings``."""
+    options = checked(options)
     check_release(options.name, options.namespace)
     tree, values, origins, user_inert = _load_values(options)
     warnings = check_values(options, tree, values, origins)
-    rendered = render_templates(options, tree, values)
+    if options.values_files or options.sets() or options.values:
+        from .guard import warnings as guard_warnings
+        warnings += [str(p) for p in guard_warnings(origins, chart_of(options))]
+    rendered = render_templates_naming_values(options, tree, values, origins)
     from .cache import DiskCache
     DiskCache.save_all()
     manifest = build_manifest(rendered)
@@ -210,19 +268,48 @@ def render_options(options: RenderOptions) -> Manifest:
     return manifest
 
 
-def render(profile: str = "default", *, values_files: Iterable[str | Path] = (), set_values: Iterable[str] = (),
-           set_string_values: Iterable[str] = (), set_file_values: Iterable[str] = (), name: str = "istio",
-           namespace: str = "istio-system", chart: str | Path | None = None,
-           kube_version: str = DEFAULT_KUBE_VERSION, api_versions: Iterable[str] = (),
-           show_only: Iterable[str] = (), registry: str | None = None,
+def render(profile: str = "default", *, values_files: Iterable[str | Path] | str | Path = (),
+           values: Mapping[str, Any] | None = None, set_values: Iterable[str] | str = (),
+           set_string_values: Iterable[str] | str = (), set_file_values: Iterable[str] | str = (),
+           name: str = "istio", namespace: str = "istio-system", chart: str | Path | None = None,
+           kube_version: str = DEFAULT_KUBE_VERSION, api_versions: Iterable[str] | str = (),
+           show_only: Iterable[str] | str = (), registry: str | None = None,
            check_registry: str | None = None) -> Manifest:
     """Render a release and return its :class:`~meshcharts.manifest.Manifest`.
 
     ``manifest.text`` is byte for byte what ``meshcharts render`` prints for the same flags;
-    ``manifest.documents`` carry ``source``, ``kind``, ``name``, ``namespace`` and ``object``.
+    ``manifest.documents`` carry ``source``, ``kind``, ``name``, ``namespace``, ``api_version``
+    and ``object``. ``values`` is a mapping applied after ``values_files`` and before the
+    ``--set`` family (its ints are integers, as from ``--set``; its floats are float64). A bare
+    ``str`` or ``Path`` where a sequence is expected is one item.
+
+    Raises:
+        MeshchartsError: bad input (a file, value, flag or template), naming where.
+        TypeError: an argument of the wrong type, naming the parameter.
     """
     return render_options(RenderOptions(
-        chart=chart, profile=profile, values_files=tuple(values_files), set_values=tuple(set_values),
-        set_string_values=tuple(set_string_values), set_file_values=tuple(set_file_values), name=name,
-        namespace=namespace, kube_version=kube_version, api_versions=tuple(api_versions),
-        show_only=tuple(show_only), registry=registry, check_registry=check_registry))
+        chart=chart, profile=profile, values_files=values_files, values=values, set_values=set_values,
+        set_string_values=set_string_values, set_file_values=set_file_values, name=name,
+        namespace=namespace, kube_version=kube_version, api_versions=api_versions,
+        show_only=show_only, registry=registry, check_registry=check_registry))
+
+
+def lint(profile: str = "default", *, values_files: Iterable[str | Path] | str | Path = (),
+         values: Mapping[str, Any] | None = None, set_values: Iterable[str] | str = (),
+         set_string_values: Iterable[str] | str = (), set_file_values: Iterable[str] | str = (),
+         name: str = "istio", namespace: str = "istio-system", chart: str | Path | None = None,
+         kube_version: str = DEFAULT_KUBE_VERSION, api_versions: Iterable[str] | str = ()) -> list[Finding]:
+    """What ``meshcharts lint`` reports for these values, as data: one :class:`Finding` each
+    (``path``: the key path, ``message``, ``where``: ``file:line:column`` or the ``--set``
+    argument, None for a chart default; ``str(finding)`` is the line ``lint`` prints). An empty
+    list means no problems.
+
+    Raises:
+        MeshchartsError: input that cannot be read at all (a missing file, a broken ``--set``).
+        TypeError: an argument of the wrong type, naming the parameter.
+    """
+    from .lint import lint as run_lint
+    return run_lint(RenderOptions(
+        chart=chart, profile=profile, values_files=values_files, values=values, set_values=set_values,
+        set_string_values=set_string_values, set_file_values=set_file_values, name=name,
+        namespace=namespace, kube_version=kube_version, api_versions=api_versions))

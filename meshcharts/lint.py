@@ -22,27 +22,32 @@ if TYPE_CHECKING:
     from typing import Any, Iterator
 
 
-def lint(options: Any) -> list[Problem | str]:
+def lint(options: Any) -> list[Problem]:
     """The findings for ``options`` (a :class:`~meshcharts.api.RenderOptions`), in the order
-    above. Inputs that cannot be read at all (a missing file, a broken ``--set``) still raise."""
+    above, each a :class:`~meshcharts.schema.Problem` (``path``, ``message``, ``where``). Inputs
+    that cannot be read at all (a missing file, a broken ``--set``) still raise."""
     from . import api
+    from .guard import culprits, warnings
     from .manifest import build_manifest, check_yaml
 
+    options = api.checked(options)
     api.check_release(options.name, options.namespace)
     tree, values = api.load(options)
     origins = api.value_origins(options)
-    found: list[Problem | str] = []
+    found: list[Problem] = []
     unknown: list[Problem] = []
     if has_schema(tree):
         found += violations(tree, values, origins)
         unknown = unknown_keys(tree, values, origins)
         found += unknown
+    found += warnings(origins, api.chart_of(options))
     seen: set[KeyPath] = set()
     try:
         rendered = api.render_templates(options, tree, _recording(values, tree, (), seen))
         check_yaml(build_manifest(rendered))
     except MeshchartsError as e:  # what a render would stop with; what it had read so far is incomplete
-        return found + [str(e)]
+        details = [*culprits(e.where, origins, api.chart_of(options)), *e.details]
+        return found + [Problem((), "\n".join([e.message, *details]), e.where)]
     found += _unread(origins, api.chart_of(options), tree, seen, [p.path for p in unknown])
     return found
 

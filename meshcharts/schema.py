@@ -37,14 +37,16 @@ _JSON_TYPES = {"object": "a map", "array": "a list", "string": "a string", "inte
 
 @dataclass(frozen=True)
 class Problem:
-    """One finding about a value: its key path, what is wrong, and where the value came from."""
+    """One finding about a value: its key path (empty for a render error), what is wrong, and
+    where the value came from (``file:line:column``, a ``--set`` argument, a template location
+    for a render error, or None for a chart default). ``str()`` is the line ``lint`` prints."""
     path: KeyPath
     message: str
     where: str | None = None   # file:line:column or the --set argument; None for chart defaults
 
     def __str__(self) -> str:
         head = f"{self.where}: " if self.where else ""
-        return f"{head}{dotted(self.path)}: {self.message}"
+        return f"{head}{dotted(self.path) + ': ' if self.path else ''}{self.message}"
 
 
 def has_schema(tree: Chart) -> bool:

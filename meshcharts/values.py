@@ -196,6 +196,34 @@ def _set_index(lst: list, i: int, value: Any) -> list:
     return lst
 
 
+def plain_values(mapping: Any, where: str = "values") -> Values:
+    """A copy of values given as Python data, as Helm holds values: maps with string keys, lists
+    (tuples become lists), text, booleans, null, integers (int64, as ``--set`` types them) and
+    floats (float64). Anything else is a TypeError naming where it is."""
+    def copy(value: Any, at: str) -> Any:
+        if value is None or isinstance(value, (str, bool, float)):
+            return value
+        if isinstance(value, int):
+            if not -(2**63) <= value < 2**63:
+                raise TypeError(f"{at}: {value} does not fit in int64")
+            return int(value)
+        if isinstance(value, dict) or hasattr(value, "keys") and hasattr(value, "__getitem__"):
+            out = {}
+            for key in value.keys():
+                if not isinstance(key, str):
+                    raise TypeError(f"{at}: keys must be str, not {type(key).__name__} ({key!r})")
+                out[key] = copy(value[key], f"{at}.{key}")
+            return out
+        if isinstance(value, (list, tuple)):
+            return [copy(v, f"{at}[{i}]") for i, v in enumerate(value)]
+        raise TypeError(f"{at}: a values datum must be a map, list, str, int, float, bool or None, "
+                        f"not {type(value).__name__}")
+    result = copy(mapping, where)
+    if not isinstance(result, dict):
+        raise TypeError(f"{where} must be a mapping, not {type(mapping).__name__}")
+    return result
+
+
 def typed_value(text: str) -> Any:
     """``--set`` typing: true/false/null (any case), integers without a leading zero (int64, which
     print as integers where a values file's float64 numbers would not), else text."""
@@ -238,11 +266,15 @@ def apply_set(data: Values, arg: str, kind: str = "--set") -> None:
     _SetParser(arg, kind, reader).parse_into(data)
 
 
-def user_values(files: Iterable[tuple[str | Path, str]] = (), sets: Iterable[tuple[str, str]] = ()) -> Values:
-    """User values: the ``(path, label)`` files merged in order, then each ``(flag, arg)``."""
+def user_values(files: Iterable[tuple[str | Path, str]] = (), sets: Iterable[tuple[str, str]] = (),
+                mapping: Values | None = None) -> Values:
+    """User values: the ``(path, label)`` files merged in order, then ``mapping`` (values given
+    as data), then each ``(flag, arg)``."""
     data: Values = {}
     for path, label in files:
         merge_maps(data, read_values_file(path, label))
+    if mapping:
+        merge_maps(data, plain_values(mapping))
     for kind, arg in sets:
         apply_set(data, arg, kind)
     return data
@@ -387,11 +419,28 @@ def enabled_tree(chart: Chart, user: Values) -> tuple[Chart, Values]:
     start enabled; tags (top-level ``tags:``) may disable; a condition (first path holding a bool)
     overrides tags; unlisted children always render. A disabled child's section then stays as
     the parent level left it: no defaults of its own, no globals (Helm coalesces again without it)."""
+    import marshal
+    try:  # the same values again (a pipeline, a watch loop, a benchmark): the same result, shared
+        key: Any = (id(chart), marshal.dumps(user, 2))
+    except ValueError:  # not plain data (the Python API takes any mapping): work it out each time
+        key = None
+    hit = _ENABLED.get(key) if key is not None else None
+    if hit is not None and hit[0] is chart:
+        return hit[1], hit[2]
     values = coalesce(chart, user)
     tags = values.get("tags") if isinstance(values.get("tags"), dict) else {}
-    disabled: list[str] = []
     tree = _PRUNED(chart, tuple(_disabled_paths(chart, values, tags, "")))
-    return tree, coalesce(_FOLDED(tree), user)
+    values = coalesce(_FOLDED(tree), user)
+    if key is not None:
+        if len(_ENABLED) >= 4:
+            _ENABLED.clear()
+        _ENABLED[key] = (chart, tree, values)
+    return tree, values
+
+
+# Coalesced values are never changed once made (templates cannot, and every later step builds
+# maps of its own), so renders with equal user values share them.
+_ENABLED: dict[Any, tuple[Chart, Chart, Values]] = {}
 
 
 def _disabled_paths(chart: Chart, values: Values, tags: dict, prefix: str) -> Iterator[str]:
