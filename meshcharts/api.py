@@ -182,6 +182,9 @@ def _load_values(options: RenderOptions) -> tuple[Chart, Values, Origins, bool]:
     origins = value_origins(options)
     user = origins.values()
     user_inert = not (options.values_files or options.sets() or options.values) or inert(user)
+    if not user_inert:
+        from .guard import refuse_unwritable
+        refuse_unwritable(origins)
     tree, values = enabled_tree(chart, user)
     return tree, values, origins, user_inert
 

@@ -85,9 +85,11 @@ def culprits(where: str | None, origins: Origins, chart: Chart) -> list[str]:
         has_default, default = _default_at(chart, path)
         if not has_default or default is None:
             continue
+        structural = ("map", "list")
         if value is None:
             why = f"null where the chart has {type_name(default)}"
-        elif value_kind(value) != value_kind(default) and {value_kind(value), value_kind(default)} != {"int64", "number"}:
+        elif value_kind(value) != value_kind(default) and (value_kind(value) in structural
+                                                           or value_kind(default) in structural):
             why = f"{type_name(value)} where the chart has {type_name(default)}"
         else:
             continue
@@ -153,7 +155,7 @@ def list_replacements(origins: Origins, chart: Chart) -> list[Problem]:
             node = node.get(part) if isinstance(node, dict) else None
         if has_default and isinstance(default, list) and default and isinstance(node, list) and path not in reported:
             reported.add(path)
-            found.append(Problem(path, f"{flag} {arg} replaces the chart's list of {len(default)} item(s) with "
+            found.append(Problem(path, f"replaces the chart's list of {len(default)} item(s) with "
                                        f"{len(node)} item(s): a --set index builds a new list (Helm does the same); "
                                        f"to change one item, give the whole list in a -f file", f"{flag} {arg}"))
     return found
@@ -194,6 +196,8 @@ def misread_text(origins: Origins) -> list[Problem]:
     for path, value in _user_leaves(origins.values(with_profiles=False)):
         key = path[-1] if isinstance(path[-1], str) else ""
         in_map = len(path) > 1 and isinstance(path[-2], str) and _PASTED_MAPS.match(path[-2])
+        if isinstance(value, (dict, list)) and in_map:
+            value = go_str(value, "<nil>")  # Helm prints Go's %v of it: map[b:c], [1 2]
         if not isinstance(value, str) or not (in_map or _PASTED_KEYS.match(key)):
             continue
         reason = _misread_reason(value, quoted=not in_map)
@@ -203,6 +207,25 @@ def misread_text(origins: Origins) -> list[Problem]:
             found.append(Problem(path, f"Helm would print this text so that it reads back differently ({reason}); "
                                        f"meshcharts quotes it and keeps {value!r}", origins.where(path)))
     return found
+
+
+# Characters YAML cannot hold raw (C0 controls but tab and line breaks, DEL, C1 controls,
+# surrogates, U+FFFE/U+FFFF): printed bare or between quotes by a template they break the output,
+# and escaping them would print text other than what the chart's templates print.
+_UNWRITABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+def refuse_unwritable(origins: Origins) -> None:
+    """Raise :class:`~meshcharts.errors.ValuesError` for user text (a value or a key) holding a
+    character YAML cannot hold raw, naming where it was set."""
+    from .errors import ValuesError, printable
+    for path, value in _user_leaves(origins.values()):
+        for text in (path[-1], value):
+            m = _UNWRITABLE.search(text) if isinstance(text, str) else None
+            if m:
+                raise ValuesError(f"{dotted(path)}: text holds U+{ord(m.group()):04X} ({printable(m.group())}), which "
+                                  "YAML cannot hold raw; refusing it rather than printing it changed",
+                                  origins.where(path))
 
 
 def warnings(origins: Origins, chart: Chart) -> list[Problem]:

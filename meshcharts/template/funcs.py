@@ -226,14 +226,15 @@ def bare_or_quoted(text: str, key: bool = False) -> str:
 def entries(mapping: Any) -> str:
     """A map's entries one per line in Go's key order, each ``key: value`` printed as Helm's
     ``{{ $k }}: {{ $v }}`` loop prints it (so text like ``true`` or ``10`` reads as Helm's does),
-    except that text which would break the YAML is quoted. Nested maps and lists use toYaml."""
+    except that text which would break the YAML is quoted. A nested map or list prints as Go's
+    ``%v`` prints it (``map[b:c]``, ``[1 2]``), as in Helm."""
     if is_nil(mapping):
         return ""
     lines = []
     for key, value in items(mapping):
         head = bare_or_quoted(go_str(key), key=True)
-        if isinstance(value, (dict, list)) and value:
-            lines.append(f"{head}:\n" + indent(to_yaml_filter(value), 2))
+        if isinstance(value, (dict, list)):  # Helm prints Go's %v of it: [1 2], map[b:c]
+            lines.append(f"{head}: {bare_or_quoted(go_str(value, '<nil>'))}")
         elif isinstance(value, str):
             lines.append(f"{head}: {bare_or_quoted(value)}")
         else:
