@@ -68,8 +68,30 @@ _OPTION_FIELDS = {  # name: default
 }
 
 
+if TYPE_CHECKING:  # the same fields, spelled out for type checkers
+    from typing import NamedTuple
+
+    class _Options(NamedTuple):
+        chart: str | Path | None = None
+        profile: str = "default"
+        values_files: Iterable[str | Path] | str | Path = ()
+        values: Mapping[str, Any] | None = None
+        set_values: Iterable[str] | str = ()
+        set_string_values: Iterable[str] | str = ()
+        set_file_values: Iterable[str] | str = ()
+        name: str = "istio"
+        namespace: str = "istio-system"
+        kube_version: str = DEFAULT_KUBE_VERSION
+        api_versions: Iterable[str] | str = ()
+        show_only: Iterable[str] | str = ()
+        registry: str | None = None
+        check_registry: str | None = None
+else:
+    _Options = namedtuple("RenderOptions", _OPTION_FIELDS, defaults=_OPTION_FIELDS.values())
+
+
 # A named tuple rather than a dataclass: importing dataclasses costs a fresh process 5 ms.
-class RenderOptions(namedtuple("RenderOptions", _OPTION_FIELDS, defaults=_OPTION_FIELDS.values())):
+class RenderOptions(_Options):
     """Everything a render depends on, as the CLI's flags give it (``chart``: the name of a
     bundled chart or a chart directory, None for the bundled mesh chart; ``registry``: HOST[:PORT][/PREFIX] to move every image to;
     ``check_registry``: fail unless all images and pull secrets fit it). ``options._replace(...)``
@@ -78,8 +100,10 @@ class RenderOptions(namedtuple("RenderOptions", _OPTION_FIELDS, defaults=_OPTION
 
     def sets(self) -> list[tuple[str, str]]:
         """The ``--set`` family in Helm's order of application."""
-        return ([("--set", s) for s in self.set_values] + [("--set-string", s) for s in self.set_string_values]
-                + [("--set-file", s) for s in self.set_file_values])
+        def each(given: Iterable[str] | str) -> Iterable[str]:
+            return (given,) if isinstance(given, str) else given
+        return ([("--set", s) for s in each(self.set_values)] + [("--set-string", s) for s in each(self.set_string_values)]
+                + [("--set-file", s) for s in each(self.set_file_values)])
 
 
 _SEQUENCES = {"values_files": (str, Path), "set_values": (str,), "set_string_values": (str,),
@@ -92,7 +116,7 @@ def checked(options: RenderOptions) -> RenderOptions:
     """``options`` with every sequence a tuple (a bare ``str`` or ``Path`` is one item, not its
     characters) and ``values`` a plain copy; a value of the wrong type is a TypeError naming
     the parameter."""
-    changes: dict[str, object] = {}
+    changes: dict[str, Any] = {}
     for field, kinds in _SEQUENCES.items():
         value = getattr(options, field)
         if isinstance(value, (str, Path)):
@@ -139,8 +163,9 @@ def value_origins(options: RenderOptions) -> Origins:
     profile = chart_source(options).profile_path(options.profile)
     files: list[tuple[str | Path, str]] = [profile] if profile else []
     profiles = len(files)
-    files += [(f, str(f)) for f in options.values_files]
-    return Origins(files, options.sets(), profiles, options.values)
+    given = options.values_files
+    files += [(f, str(f)) for f in ((given,) if isinstance(given, (str, Path)) else given)]
+    return Origins(files, options.sets(), profiles, None if options.values is None else dict(options.values))
 
 
 def check_release(name: str, namespace: str) -> None:
@@ -201,7 +226,7 @@ def _capabilities(options: RenderOptions) -> dict:
         kube = KubeVersion(options.kube_version)
     except ValueError:
         raise ChartError(f"{options.kube_version!r} is not a Kubernetes version (e.g. v1.36.0)", "--kube-version") from None
-    return {"KubeVersion": kube, "APIVersions": APIVersions([*DEFAULT_API_VERSIONS, *options.api_versions]),
+    return {"KubeVersion": kube, "APIVersions": APIVersions(iter([*DEFAULT_API_VERSIONS, *options.api_versions])),
             "HelmVersion": {"Version": "v4.2.3"}}
 
 
@@ -311,7 +336,7 @@ def lint(profile: str = "default", *, values_files: Iterable[str | Path] | str |
         MeshchartsError: input that cannot be read at all (a missing file, a broken ``--set``).
         TypeError: an argument of the wrong type, naming the parameter.
     """
-    from .lint import lint as run_lint
+    from .linting import lint as run_lint
     return run_lint(RenderOptions(
         chart=chart, profile=profile, values_files=values_files, values=values, set_values=set_values,
         set_string_values=set_string_values, set_file_values=set_file_values, name=name,

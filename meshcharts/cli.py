@@ -180,7 +180,7 @@ def _values(args: argparse.Namespace) -> int:
 
 
 def _lint(args: argparse.Namespace) -> int:
-    from .lint import lint as run_lint
+    from .linting import lint as run_lint
     found = run_lint(_options(args))
     for problem in found:
         _error(str(problem))
