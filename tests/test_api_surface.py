@@ -88,3 +88,13 @@ def test_package_exports_lint_and_finding_even_after_cli_use():
     invoke(["lint"])  # imports the lint machinery; the package's `lint` is still the function
     assert meshcharts.lint is lint and callable(meshcharts.lint)
     assert "lint" in meshcharts.__all__ and "Finding" in meshcharts.__all__
+
+
+def test_api_reference_describes_every_public_name_and_parameter():
+    import inspect
+    reference = (Path(__file__).resolve().parent.parent / "docs" / "api.md").read_text()
+    for name in meshcharts.__all__:
+        assert f"`{name}" in reference, name
+    for function in (render, lint):
+        for parameter in inspect.signature(function).parameters:
+            assert f"`{parameter}`" in reference, (function.__name__, parameter)
