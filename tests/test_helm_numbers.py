@@ -146,3 +146,20 @@ def test_to_yaml_quotes_exactly_what_yaml_v2_reads_as_another_type(text, plain):
     # Helm's toYaml quoted "2019-1-2" and printed 2019-13-02, 0x and 1e400 plain.
     assert reads_as_text(text) is plain
     assert to_yaml({"k": text}) == (f"k: {text}" if plain else f'k: "{text}"')
+
+
+def test_float64_survives_the_parsed_yaml_cache(tmp_path):
+    # The fact "float64" is carried by the value's type (a float), not by an int subclass, so the
+    # marshal-based cache of parsed values files keeps it: a second process prints 1e+06 too.
+    import os
+    import subprocess
+    import sys
+    site = tmp_path / "site.yaml"
+    site.write_text("pilot:\n  env:\n    BIG: 1000000\n")
+    env = {**os.environ, "MESHCHARTS_CACHE_DIR": str(tmp_path / "cache")}
+    code = ("from meshcharts import render; m = render(values_files=%r); "
+            "print([e for d in m.documents if d.name == 'istio-pilot' and d.kind == 'Deployment' "
+            "for e in d.object['spec']['template']['spec']['containers'][0]['env'] if e['name'] == 'BIG'])" % str(site))
+    runs = [subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout
+            for _ in range(2)]
+    assert runs[0] == runs[1] == "[{'name': 'BIG', 'value': '1e+06'}]\n"
