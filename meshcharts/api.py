@@ -278,7 +278,7 @@ def render_options(options: RenderOptions) -> Manifest:
     warnings = check_values(options, tree, values, origins)
     if options.values_files or options.sets() or options.values:
         from .guard import warnings as guard_warnings
-        warnings += [str(p) for p in guard_warnings(origins, chart_of(options))]
+        warnings += [str(p) for p in guard_warnings(origins, chart_of(options), user_inert)]
     rendered = render_templates_naming_values(options, tree, values, origins)
     from .cache import DiskCache
     DiskCache.save_all()

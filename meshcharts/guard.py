@@ -44,11 +44,17 @@ def _default_at(chart: Chart, path: KeyPath) -> tuple[bool, Any]:
     return True, node
 
 
-def _user_leaves(values: Any, path: KeyPath = ()) -> Iterator[tuple[KeyPath, Any]]:
-    if isinstance(values, dict) and values:
-        for key, value in values.items():
-            yield path + (key,), value
-            yield from _user_leaves(value, path + (key,))
+def _user_leaves(values: Any) -> Iterator[tuple[KeyPath, Any]]:
+    """Every ``(path, value)`` of the maps in ``values``, parents before their entries
+    (iterative: user values can hold hundreds of gateways)."""
+    stack: list[tuple[KeyPath, Any]] = [((), values)]
+    while stack:
+        path, node = stack.pop()
+        if isinstance(node, dict):
+            for key, value in reversed(list(node.items())):
+                stack.append((path + (key,), value))
+        if path:
+            yield path, node
 
 
 def _template_line(chart: Chart, where: str) -> str:
@@ -108,12 +114,20 @@ def numbers_as_text(origins: Origins) -> list[Problem]:
     """User values at tag and version keys that are numbers: Helm prints them as numbers
     (``1.10`` as ``1.1``, ``1.0`` as ``1``), so an image tag or version silently changes."""
     found = []
-    for path, value in _user_leaves(origins.values(with_profiles=False)):
-        if isinstance(path[-1], str) and _TEXT_KEYS.match(path[-1]) and value_kind(value) in ("int64", "number"):
-            where = origins.where(path)
-            shown = _source_text(origins, where) or go_str(value)
-            found.append(Problem(path, f"a number where text is meant: it prints as {go_str(value)}; quote it "
-                                       f"to keep {shown!r} (e.g. {path[-1]}: \"{shown}\", or --set-string)", where))
+    hits: list[tuple[KeyPath, Any]] = []
+    stack: list[tuple[KeyPath, dict]] = [((), origins.values(with_profiles=False))]
+    while stack:  # maps only; a path is built per map, not per value (hundreds of gateways)
+        at, node = stack.pop()
+        for key, value in node.items():
+            if type(value) is dict:
+                stack.append((at + (key,), value))
+            elif type(value) in (int, float) and _TEXT_KEYS.match(key):
+                hits.append((at + (key,), value))
+    for path, value in sorted(hits, key=lambda h: [str(p) for p in h[0]]):
+        where = origins.where(path)
+        shown = _source_text(origins, where) or go_str(value)
+        found.append(Problem(path, f"a number where text is meant: it prints as {go_str(value)}; quote it "
+                                   f"to keep {shown!r} (e.g. {path[-1]}: \"{shown}\", or --set-string)", where))
     return found
 
 
@@ -170,21 +184,23 @@ _PASTED_MAPS = re.compile(r"^(labels|serviceAnnotations|podAnnotations|annotatio
 
 def _misread_reason(text: str, quoted: bool) -> str | None:
     """Why Helm's output, printing ``text`` raw (between ``"`` when ``quoted``), would read back
-    as something else; None when it reads back as this text."""
+    as something else than meshcharts' output, which quotes it; None when both print it alike."""
+    from .golang import go_quote
+    from .template.funcs import bare_or_quoted
     if quoted:
-        if "\\" in text or '"' in text:
-            return "a backslash or double quote would be read as an escape or end the string"
+        if go_quote(text) == f'"{text}"':
+            return None  # nothing to escape: Helm's literal quotes print the same
         if "\n" in text:
             return "a line break would be folded into a space"
-        return None
+        return "a backslash, double quote or control character would be read as an escape or end the string"
+    if bare_or_quoted(text) == text:
+        return None  # meshcharts prints it bare too (and YAML reads it alike)
     from .yamlio import parse_document
     try:
         read = parse_document(f"k: {text}")
     except Exception:  # noqa: BLE001 - any YAML error: Helm's document would not even parse
         return "the document would not parse"
     value = read.get("k") if isinstance(read, dict) else None
-    if value == text:
-        return None
     return f"it would read back as {type_name(value)}" + (f" ({go_str(value)!r})" if isinstance(value, str) else "")
 
 
@@ -228,6 +244,8 @@ def refuse_unwritable(origins: Origins) -> None:
                                   origins.where(path))
 
 
-def warnings(origins: Origins, chart: Chart) -> list[Problem]:
-    """Everything :mod:`meshcharts.guard` finds that a render reports as a warning."""
-    return [*numbers_as_text(origins), *list_replacements(origins, chart), *misread_text(origins)]
+def warnings(origins: Origins, chart: Chart, inert: bool = False) -> list[Problem]:
+    """Everything :mod:`meshcharts.guard` finds that a render reports as a warning (``inert``:
+    the user's text is known to be inert, see :func:`meshcharts.yamlio.inert`, so none of it
+    can print differently)."""
+    return [*numbers_as_text(origins), *list_replacements(origins, chart), *([] if inert else misread_text(origins))]
