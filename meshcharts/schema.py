@@ -145,6 +145,9 @@ def _shown(value: Any) -> str:
     """A scalar as JSON, shortened; nothing for maps and lists."""
     if isinstance(value, (dict, list)):
         return ""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value == value and abs(value) != float("inf"):
+        from .yamlio import yaml_number
+        return yaml_number(value)  # as the user wrote it, not Python's float form (1000.0)
     text = json.dumps(value, ensure_ascii=False)
     return f"{text[:60]}..." if len(text) > 60 else text
 
