@@ -12,7 +12,7 @@ from __future__ import annotations
 
 
 from .loader import Chart
-from .errors import MeshchartsError
+from .errors import MeshchartsError, TemplateError
 from .origin import KeyPath, Origins, dotted
 from .schema import Problem, has_schema, unknown_keys, violations
 from .values import Values
@@ -46,7 +46,8 @@ def lint(options: Any) -> list[Problem]:
         rendered = api.render_templates(options, tree, _recording(values, tree, (), seen))
         check_yaml(build_manifest(rendered))
     except MeshchartsError as e:  # what a render would stop with; what it had read so far is incomplete
-        details = [*culprits(e.where, origins, api.chart_of(options)), *e.details]
+        named = culprits(e.where, origins, api.chart_of(options)) if isinstance(e, TemplateError) else []
+        details = [*named, *e.details]
         return found + [Problem((), "\n".join([e.message, *details]), e.where)]
     found += _unread(origins, api.chart_of(options), tree, seen, [p.path for p in unknown])
     return found

@@ -58,3 +58,11 @@ def test_where_helm_fails_on_a_null_meshcharts_fails_with_a_located_error(flag, 
     message = str(err.value)
     assert fragment in message
     assert f"--set {flag}" in message  # the user's own argument is named, not only the template
+
+
+@pytest.mark.parametrize("flag", ["gateways.istio-ingressgateway.serviceAnnotations=null", "pilot.nodeSelector=null"])
+def test_a_null_free_form_map_renders_as_in_helm(flag):
+    # Helm rendered the ingress Service with no annotations for the first (equal, object for object).
+    service = next(d.object for d in render(set_values=[flag]).documents
+                   if d.kind == "Service" and d.name == "istio-ingressgateway")
+    assert not service["metadata"].get("annotations")
