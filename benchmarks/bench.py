@@ -54,6 +54,26 @@ for _ in range(runs):
 print(json.dumps(statistics.median(times)))
 """
 
+# Validation of each fresh demo render (warm: schemas and parsed documents cached), beside the render.
+OURS_VALIDATE_IN_PROCESS = r"""
+import sys, json, time, statistics
+from meshcharts.api import RenderOptions, render_options
+from meshcharts.validate import validate_manifest
+runs = int(sys.argv[1])
+opts = RenderOptions(profile="demo", kube_version="v1.15.0")
+validate_manifest(render_options(opts), opts.kube_version)
+renders, checks = [], []
+for _ in range(runs):
+    t = time.perf_counter()
+    manifest = render_options(opts)
+    manifest.text
+    renders.append(time.perf_counter() - t)
+    t = time.perf_counter()
+    validate_manifest(manifest, opts.kube_version)
+    checks.append(time.perf_counter() - t)
+print(json.dumps([statistics.median(renders), statistics.median(checks)]))
+"""
+
 
 def timed(cmd: list[str], runs: int, env: dict | None = None) -> float:
     times = []
@@ -100,19 +120,31 @@ def main() -> int:
     have_helm = ref_py.exists() and ref_chart.is_dir() and (KIT / "helm_render.py").exists()
     # Bytecode for the project's own modules, as an installed wheel has (an editable install may not).
     subprocess.run([PY, "-m", "compileall", "-q", str(ROOT / "meshcharts")], check=True, stdout=subprocess.DEVNULL)
-    subprocess.run([PY, "-m", "meshcharts", "render", "--profile", "demo"], stdout=subprocess.DEVNULL, check=True)
+    subprocess.run([PY, "-m", "meshcharts", "render", "--profile", "demo"], stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL, check=True)
+    subprocess.run([PY, "-m", "meshcharts", "validate", "--profile", "demo", "--kube-version", "v1.15.0"],
+                   stdout=subprocess.DEVNULL, check=True)
     rows = []
 
     def row(name: str, ours: float, helm: float | None, target: str) -> None:
         ratio = f"{ours / helm:.2f}" if helm else "-"
         rows.append((name, f"{ours * 1000:.1f} ms", f"{helm * 1000:.1f} ms" if helm else "-", ratio, target))
 
+    vrows = []
+
+    def vrow(name: str, validating: float, rendering: float, target: str) -> None:
+        vrows.append((name, f"{validating * 1000:.1f} ms", f"{rendering * 1000:.1f} ms",
+                      f"{validating / rendering:.2f}", target))
+
     cmds = {"ours": [PY, "-m", "meshcharts", "render", "--profile", "demo"],
+            "validate": [PY, "-m", "meshcharts", "validate", "--profile", "demo", "--kube-version", "v1.15.0"],
             "imports": [PY, "-c", "import jinja2, yaml, jsonschema"]}
     if have_helm:
         cmds["helm"] = [str(ref_py), str(KIT / "helm_render.py"), str(ref_chart), "--profile", "demo"]
     t = interleaved(cmds, a.runs)
     row("process: render --profile demo", t["ours"], t.get("helm"), "<= 0.60")
+    vrow("process: `validate --profile demo --kube-version v1.15.0` against `render --profile demo`", t["validate"],
+         t["ours"], "<= 2.00 (checks <= render)")
     row("process: Python importing jinja2, yaml and jsonschema (none of which a cached render loads)", t["imports"],
         t.get("helm"), "(reference)")
 
@@ -124,6 +156,9 @@ def main() -> int:
         helm_warm = float(subprocess.run([str(ref_py), "-c", HELM_IN_PROCESS, str(ref_chart), str(a.runs),
                                           str(profile_file)], capture_output=True, text=True, check=True).stdout)
     row("in process: warm render, demo", ours_warm, helm_warm, "<= 0.25")
+    render_time, check_time = json.loads(subprocess.run([PY, "-c", OURS_VALIDATE_IN_PROCESS, str(max(60, a.runs * 5))],
+                                                        capture_output=True, text=True, check=True).stdout)
+    vrow("in process: checking a fresh demo render (v1.15.0) against rendering it", check_time, render_time, "<= 1.00")
 
     with tempfile.TemporaryDirectory() as tmp:
         for count in (200, 400, 800):
@@ -144,6 +179,11 @@ def main() -> int:
     print("| measure | meshcharts | Helm | ratio | target |")
     print("|---|---|---|---|---|")
     for r in rows:
+        print("| " + " | ".join(r) + " |")
+    print()
+    print("| validation | validating | rendering | ratio | target |")
+    print("|---|---|---|---|---|")
+    for r in vrows:
         print("| " + " | ".join(r) + " |")
     return 0
 

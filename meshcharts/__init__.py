@@ -9,7 +9,7 @@ if TYPE_CHECKING:
     from typing import Any
 
 __all__ = ["render", "lint", "RenderOptions", "render_options", "effective_values", "Manifest", "Document",
-           "Finding", "MeshchartsError"]
+           "Finding", "MeshchartsError", "validate_render", "validate_manifest", "validate_path", "read_manifest_path"]
 
 
 def __getattr__(name: str) -> Any:  # imports on first use keep `meshcharts --help` fast
@@ -22,6 +22,12 @@ def __getattr__(name: str) -> Any:  # imports on first use keep `meshcharts --he
     if name in ("Manifest", "Document"):
         from . import manifest
         return getattr(manifest, name)
+    if name in ("validate_render", "validate_manifest", "validate_path"):
+        from . import validate
+        return getattr(validate, name)
+    if name == "read_manifest_path":
+        from .manifest import read_manifest_path
+        return read_manifest_path
     if name == "MeshchartsError":
         from .errors import MeshchartsError
         return MeshchartsError

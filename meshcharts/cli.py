@@ -1,4 +1,4 @@
-"""The command line: ``meshcharts render|images|values|lint|profiles``. A thin layer over :mod:`meshcharts.api`:
+"""The command line: ``meshcharts render|images|values|lint|profiles|validate``. A thin layer over :mod:`meshcharts.api`:
 flags become one :class:`~meshcharts.api.RenderOptions`, every :class:`MeshchartsError` becomes one
 message on stderr and exit status 1, and nothing reaches stdout unless the command succeeded.
 Built on argparse, which costs a fresh process almost nothing to import."""
@@ -25,10 +25,24 @@ examples:
   meshcharts profiles                       # the named overlays
   meshcharts images --profile demo --format skopeo > images.yaml
   meshcharts render --profile demo --registry reg.local:5000/mirror --check-registry reg.local:5000/mirror
+  meshcharts validate --profile demo --kube-version v1.15.0   # what that cluster would refuse
 
 Run `meshcharts COMMAND --help` for a command's flags."""
 
 REGISTRY = "HOST[:PORT][/PREFIX]"
+VALIDATE_DETAILS = """\
+Each object as the API server reads it (null fields are absent, List items and the manifests
+ConfigMaps carry are objects of their own): an API the target Kubernetes version no longer
+serves (with the release that removed it and its replacement), a built-in kind against that
+release's schema, an Istio 1.0 resource against Istio 1.0.6's schema and Pilot's rules, a
+custom kind without a CRD, and references between Istio objects (subsets, gateways, hosts).
+Exit status: 0 no errors (warnings allowed), 1 errors found, 2 the check could not run.
+
+examples:
+  meshcharts validate --profile demo --kube-version v1.15.0
+  meshcharts validate istio.yaml --kube-version 1.22 --output json
+  meshcharts render --profile demo --output-dir out/ && meshcharts validate out/
+  kubectl kustomize overlay/ | meshcharts validate - --kube-version v1.16.0"""
 
 
 class _Formatter(argparse.RawDescriptionHelpFormatter):
@@ -104,6 +118,9 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     add("--check-registry", metavar=REGISTRY,
         help="Fail, listing each offender, if any image is outside this registry or any pod template lacks "
              "global.imagePullSecrets.")
+    add("--validate", action="store_true",
+        help="Fail, printing nothing, if Kubernetes --kube-version (with Istio 1.0) would refuse any object "
+             "(the checks of `meshcharts validate`).")
 
     images = command("images", "List every image the render would pull.",
                      "Containers, init containers, jobs and hooks, and images inside ConfigMaps such as the\n"
@@ -122,10 +139,21 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     _value_flags(command("lint", "Check values without printing a manifest.",
                          "Reports every schema violation, every key the chart's schema does not know, and every\n"
                          "value from -f/--set that no template reads (each with its file:line or --set argument),\n"
-                         "plus any render error. Exit status 1 if anything is found."))
+                         "plus any render error, and then what Kubernetes --kube-version would refuse in the\n"
+                         "render (the checks of `meshcharts validate`). Exit status 1 if anything is found."))
     profiles = command("profiles", "List a chart's profiles (named values overlays) with what each is for.")
     profiles.add_argument("--chart", metavar="NAME|DIR", help="Bundled chart name or chart directory. Default: istio.")
     command("charts", "List the bundled charts (selected by name with --chart NAME).")
+    validate = command("validate", "Check a manifest against Kubernetes --kube-version and Istio 1.0, offline.",
+                       VALIDATE_DETAILS)
+    validate.add_argument("manifest", nargs="?", metavar="FILE|DIR|-",
+                          help="A manifest file, an --output-dir tree, or - for stdin. Default: the render the "
+                               "values flags give.")
+    _value_flags(validate)
+    validate.add_argument_group("output").add_argument(
+        "--output", dest="fmt", choices=["text", "json"], default="text",
+        help="text: one line per finding and a summary (stderr on problems); json: a report on stdout. "
+             "Default: text.")
     return parser
 
 
@@ -154,6 +182,18 @@ def _render(args: argparse.Namespace) -> int:
     from .api import render_options
     manifest = render_options(_options(args))
     _warn(manifest)
+    from . import validate
+    if args.validate:
+        report = validate.validate_manifest(manifest, args.kube_version)
+        sys.stderr.write(report.text() if report.findings else "")
+        if not report.ok:
+            _error(f"--validate: Kubernetes {args.kube_version} would refuse this manifest")
+            return 1
+    else:
+        unserved = validate.unserved_apis(manifest, args.kube_version)
+        if unserved:
+            print(f"Note: Kubernetes {args.kube_version} no longer serves {', '.join(unserved)}; "
+                  "see `meshcharts validate` with the same flags", file=sys.stderr)
     if args.output_dir:
         from .manifest import write_output_dir
         for path in write_output_dir(manifest, args.output_dir):
@@ -181,7 +221,10 @@ def _values(args: argparse.Namespace) -> int:
 
 def _lint(args: argparse.Namespace) -> int:
     from .linting import lint as run_lint
-    found = run_lint(_options(args))
+    warnings: list[Any] = []
+    found = run_lint(_options(args), validation_warnings=warnings)
+    for warning in warnings:
+        print(f"Warning: {warning}", file=sys.stderr)
     for problem in found:
         _error(str(problem))
     if found:
@@ -201,6 +244,33 @@ def _profiles(args: argparse.Namespace) -> int:
     return 0
 
 
+def _validate(args: argparse.Namespace) -> int:
+    from . import validate
+    try:
+        if args.manifest is not None:
+            if _render_flags_given(args):
+                raise MeshchartsError("takes a manifest or values flags, not both", args.manifest)
+            report = validate.validate_path(args.manifest, args.kube_version)
+        else:
+            report = validate.validate_options(_options(args))
+    except MeshchartsError as e:
+        _error(str(e))
+        return 2
+    if args.fmt == "json":
+        sys.stdout.write(report.json())
+    elif report.findings:
+        sys.stderr.write(report.text())
+    else:
+        sys.stdout.write(report.text())
+    return 0 if report.ok else 1
+
+
+def _render_flags_given(args: argparse.Namespace) -> bool:
+    return bool(args.chart or args.profile != "default" or args.values_files or args.set_values
+                or args.set_string_values or args.set_file_values or args.api_versions)
+
+
+
 def _charts(args: argparse.Namespace) -> int:
     from .bundle import bundled, bundled_names
     from .yamlio import load_data
@@ -215,7 +285,7 @@ def _charts(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"render": _render, "images": _images, "values": _values, "lint": _lint, "profiles": _profiles,
-            "charts": _charts}
+            "charts": _charts, "validate": _validate}
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -22,10 +22,24 @@ if TYPE_CHECKING:
     from typing import Any, Iterator
 
 
-def lint(options: Any) -> list[Problem]:
+def lint(options: Any, validation_warnings: list[Any] | None = None) -> list[Problem]:
     """The findings for ``options`` (a :class:`~meshcharts.api.RenderOptions`), in the order
-    above, each a :class:`~meshcharts.schema.Problem` (``path``, ``message``, ``where``). Inputs
-    that cannot be read at all (a missing file, a broken ``--set``) still raise."""
+    above, each a :class:`~meshcharts.schema.Problem` (``path``, ``message``, ``where``); when
+    there are none, the errors ``meshcharts validate`` finds in the manifest (its warnings go to
+    ``validation_warnings`` when given). Inputs that cannot be read at all (a missing file, a
+    broken ``--set``) still raise."""
+    found = _value_findings(options)
+    if found:
+        return found
+    from .validate import validate_options  # values that render: is the manifest one the cluster takes?
+    report = validate_options(options)
+    if validation_warnings is not None:
+        validation_warnings.extend(report.warnings)
+    return [Problem((), f"{f.object_label()}: {f.path + ': ' if f.path else ''}{f.message}", f.where())
+            for f in report.errors]
+
+
+def _value_findings(options: Any) -> list[Problem]:
     from . import api
     from .guard import culprits, warnings
     from .manifest import build_manifest, check_yaml

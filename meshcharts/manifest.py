@@ -44,14 +44,16 @@ _HOOK = re.compile(r"[ \t]+['\"]?helm\.sh/hook['\"]?:[ \t]*['\"]?([^'\"\n#]*)")
 class Document:
     """One object of the manifest: where it came from (``source``) and what it is (``kind``,
     ``api_version``, ``name``, ``namespace``, ``object``; ``text`` as printed)."""
-    __slots__ = ("source", "text", "kind", "is_hook", "_object")
+    __slots__ = ("source", "text", "kind", "is_hook", "_object", "number")
 
-    def __init__(self, source: str, text: str, kind: str, is_hook: bool = False, parsed: Any = None):
+    def __init__(self, source: str, text: str, kind: str, is_hook: bool = False, parsed: Any = None,
+                 number: int | None = None):
         self.source = source
         self.text = text
         self.kind = kind
         self.is_hook = is_hook
         self._object = parsed  # the object, when the caller already has it
+        self.number = number  # 1-based place in the file it was read from (read_manifest), else None
 
     def __repr__(self) -> str:
         return f"Document(source={self.source!r}, kind={self.kind!r}, is_hook={self.is_hook!r}, text={self.text!r})"
@@ -279,3 +281,68 @@ def write_output_dir(manifest: Manifest, directory: str | Path) -> list[Path]:
     for tmp, target in staged:
         os.replace(tmp, target)
     return [t for _, t in staged]
+
+
+# --- manifests read back: a committed render, an --output-dir tree, anyone's YAML -------------
+
+MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
+_SOURCE_LINE = re.compile(r"^# Source: (.+)$", re.M)
+_SEPARATOR = re.compile(r"^---[ \t]*(?:#.*)?$", re.M)
+_AT_LINE = re.compile(r":(\d+):(\d+)$")
+
+
+def read_manifest(text: str, where: str) -> list[Document]:
+    """The documents of manifest ``text`` read from ``where`` (a path, or ``-`` for stdin), in
+    file order: each one's ``source`` is its ``# Source:`` line when it has one (a render's
+    output), else ``where``; ``number`` is its 1-based place among the file's documents (empty
+    documents not counted); ``object`` is the document as the API server reads it. Text that is
+    not YAML raises :class:`MeshchartsError` naming ``where:line:column``."""
+    from .yamlio import load_manifest_documents
+    docs: list[Document] = []
+    start = 0
+    for separator in [*_SEPARATOR.finditer(text), None]:
+        end = separator.start() if separator else len(text)
+        chunk, first_line = text[start:end], text.count("\n", 0, start)
+        start = separator.end() if separator else end
+        if not chunk.strip() or _is_blank(chunk.strip()):
+            continue
+        try:
+            parsed = load_manifest_documents(chunk, where)
+        except MeshchartsError as e:  # name the line in the whole file, not in this document
+            at = _AT_LINE.search(e.where or "")
+            place = f"{where}:{int(at.group(1)) + first_line}:{at.group(2)}" if at else where
+            raise MeshchartsError(e.message, place) from None
+        found = _SOURCE_LINE.search(chunk)
+        for obj in parsed:
+            if obj is None:
+                continue
+            kind = obj.get("kind") if isinstance(obj, dict) else None
+            docs.append(Document(found.group(1).strip() if found else where, chunk.strip(),
+                                 kind if isinstance(kind, str) else "", False, obj, len(docs) + 1))
+    return docs
+
+
+def read_manifest_path(path: str | Path, stdin: Any = None) -> list[Document]:
+    """:func:`read_manifest` of a file, of ``-`` (``stdin``, default ``sys.stdin``), or of every
+    ``.yaml``/``.yml``/``.json`` file below a directory (an ``--output-dir`` render), in path order."""
+    if str(path) == "-":
+        import sys
+        return read_manifest((stdin or sys.stdin).read(), "-")
+    root = Path(path)
+    if root.is_dir():
+        files = sorted(p for p in root.rglob("*") if p.is_file() and p.suffix in MANIFEST_SUFFIXES
+                       and not p.name.startswith("."))
+        if not files:
+            raise MeshchartsError("no .yaml, .yml or .json files in this directory", str(path))
+    else:
+        files = [root]
+    docs: list[Document] = []
+    for file in files:
+        try:
+            text = file.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise MeshchartsError("no such file or directory", str(file)) from None
+        except (OSError, UnicodeDecodeError) as e:
+            raise MeshchartsError(f"cannot read manifest: {getattr(e, 'strerror', None) or e}", str(file)) from None
+        docs.extend(read_manifest(text, str(file)))
+    return docs

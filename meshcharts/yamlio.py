@@ -279,13 +279,13 @@ def _normalized(doc: Any, text: str, where: str) -> Any:
         raise ValuesError(f"{shown + ': ' if shown else ''}{e.message}", loc) from None
 
 
-def _cached(kind: str, text: str, parse: Any) -> Any:
+def _cached(kind: str, text: str, parse: Any, cache_name: str = "yaml") -> Any:
     """``parse()``'s result for this exact text, from the on-disk cache when it was seen before
     (a fresh object each time: callers may change what they get)."""
     import marshal
 
     from .cache import DiskCache, digest
-    cache = DiskCache.named("yaml")
+    cache = DiskCache.named(cache_name)
     key = kind + digest(text.encode("utf-8", "surrogatepass"))
     blob = cache.get(key)
     if blob is not None:
@@ -626,3 +626,28 @@ def to_yaml(value: Any, prepare: Any = None) -> str:
     if text.endswith("\n...\n"):  # PyYAML's document-end marker; yaml.v2 writes none
         text = text[:-4]
     return text[:-1] if text.endswith("\n") else text  # Helm trims exactly one newline
+
+
+def load_manifest_documents(text: str, where: str) -> list[Any]:
+    """Every YAML document of a Kubernetes manifest, read as kubectl and the API server read it
+    (yaml.v2's implicit types: ``on`` is a boolean, dates stay strings), cached by content.
+    A syntax error raises :class:`ValuesError` naming ``where:line:column``."""
+    # Manifests have a cache file of their own: every render reads the values cache, none needs these.
+    return _cached("manifest:", text, lambda: _parse_all(text, where), "manifests")
+
+
+_MANIFESTS: dict[str, list[list[Any]]] = {}
+
+
+def load_manifest_texts(texts: list[str], wheres: list[str]) -> list[list[Any]]:
+    """:func:`load_manifest_documents` of many texts at once, cached as one entry: a render's
+    documents are read back together, and one cache look-up costs less than a hundred. The same
+    texts again in this process give the same objects: callers must not change them."""
+    joined = "\x00".join(texts)
+    found = _MANIFESTS.get(joined)
+    if found is None:
+        found = _cached("manifests:", joined, lambda: [_parse_all(t, w) for t, w in zip(texts, wheres)], "manifests")
+        if len(_MANIFESTS) >= 4:
+            _MANIFESTS.clear()
+        _MANIFESTS[joined] = found
+    return found

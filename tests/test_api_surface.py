@@ -67,7 +67,8 @@ def test_lint_returns_findings_as_data(site):
     first = found[0]
     assert (first.path, first.where) == (("pilot", "replicaCont"), f"{site}:2:3")
     assert str(first) == f"{site}:2:3: pilot.replicaCont: unknown key (did you mean replicaCount?)"
-    assert lint() == []
+    assert lint(kube_version="v1.15.0") == []  # a Kubernetes release Istio 1.0.6 runs on
+    assert lint() and all(f.path == () for f in lint())  # at 1.36 the manifest fails validation
 
 
 def test_lint_reports_a_render_error_as_a_finding(make_chart):

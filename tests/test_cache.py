@@ -179,7 +179,7 @@ def test_threads_opening_a_cache_at_once_share_it(cache_dir, monkeypatch):
 def test_a_render_from_cached_code_never_imports_jinja2(tmp_path):
     """Jinja2 parses templates the cache has not seen; compiled code runs on meshcharts' runtime."""
     code = ("import sys\nfrom meshcharts.cli import main\n"
-            "try:\n    main(['render', '--profile', 'demo'])\n"
+            "try:\n    main(['render', '--profile', 'demo', '--kube-version', 'v1.15.0'])\n"
             "finally:\n    sys.stderr.write(' '.join(m for m in ('jinja2', 'yaml', 'jsonschema') if m in sys.modules))\n")
     env = {**os.environ, "MESHCHARTS_CACHE_DIR": str(tmp_path)}
     first = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)

@@ -42,3 +42,7 @@ def test_wheel_renders_demo_outside_the_repository(tmp_path):
     script = env_dir / "bin" / "meshcharts"
     listed = subprocess.run([str(script), "profiles"], cwd=work, capture_output=True, text=True, check=True).stdout
     assert "demo" in listed and "auth" in listed
+    # the schemas ship in the wheel: validation works offline from the installed copy
+    checked = subprocess.run([str(script), "validate", "--profile", "demo", "--kube-version", "v1.16.0", "--output",
+                              "json"], cwd=work, capture_output=True, text=True)
+    assert checked.returncode == 1 and '"errors": 12' in checked.stdout, checked.stderr
