@@ -22,9 +22,12 @@ if TYPE_CHECKING:
     from .loader import Chart, Dependency
 
     class ChartLike(Protocol):
-        name: str
-        values: Values
-        children: Sequence[Any]
+        @property
+        def name(self) -> str: ...
+        @property
+        def values(self) -> Values: ...
+        @property
+        def children(self) -> Sequence[Any]: ...
 else:
     Values = dict
 
@@ -428,8 +431,8 @@ def enabled_tree(chart: Chart, user: Values) -> tuple[Chart, Values]:
     if hit is not None and hit[0] is chart:
         return hit[1], hit[2]
     values = coalesce(chart, user)
-    tags = values.get("tags") if isinstance(values.get("tags"), dict) else {}
-    tree = _PRUNED(chart, tuple(_disabled_paths(chart, values, tags, "")))
+    tags = values.get("tags")
+    tree = _PRUNED(chart, tuple(_disabled_paths(chart, values, tags if isinstance(tags, dict) else {}, "")))
     values = coalesce(_FOLDED(tree), user)
     if key is not None:
         if len(_ENABLED) >= 4:
