@@ -95,6 +95,7 @@ def resolve_plain(text: str) -> Any:
     return text
 
 
+@functools.lru_cache(maxsize=4096)  # the same quantities, ports and names print again and again
 def reads_as_text(text: str) -> bool:
     """Whether yaml.v2 reads ``text``, printed plain, back as this same text: not a word it types,
     a number, a timestamp or a base-60 float (``toYaml`` double-quotes every string that fails)."""
