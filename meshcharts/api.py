@@ -54,7 +54,6 @@ _OPTION_FIELDS = {  # name: default
     "chart": None,                  # a bundled chart's name or a chart directory; None: the mesh
     "profile": "default",
     "values_files": (),
-    "values": None,                 # a mapping of values: after the -f files, before --set
     "set_values": (),
     "set_string_values": (),
     "set_file_values": (),
@@ -65,6 +64,7 @@ _OPTION_FIELDS = {  # name: default
     "show_only": (),
     "registry": None,               # HOST[:PORT][/PREFIX]: move every image there
     "check_registry": None,         # fail unless all images and pull secrets fit it
+    "values": None,                 # a mapping of values: after the -f files, before --set (last: new)
 }
 
 
@@ -75,7 +75,6 @@ if TYPE_CHECKING:  # the same fields, spelled out for type checkers
         chart: str | Path | None = None
         profile: str = "default"
         values_files: Iterable[str | Path] | str | Path = ()
-        values: Mapping[str, Any] | None = None
         set_values: Iterable[str] | str = ()
         set_string_values: Iterable[str] | str = ()
         set_file_values: Iterable[str] | str = ()
@@ -86,6 +85,7 @@ if TYPE_CHECKING:  # the same fields, spelled out for type checkers
         show_only: Iterable[str] | str = ()
         registry: str | None = None
         check_registry: str | None = None
+        values: Mapping[str, Any] | None = None
 else:
     _Options = namedtuple("RenderOptions", _OPTION_FIELDS, defaults=_OPTION_FIELDS.values())
 
