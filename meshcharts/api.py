@@ -64,7 +64,7 @@ _OPTION_FIELDS = {  # name: default
     "show_only": (),
     "registry": None,               # HOST[:PORT][/PREFIX]: move every image there
     "check_registry": None,         # fail unless all images and pull secrets fit it
-    "values": None,                 # a mapping of values: after the -f files, before --set (last: new)
+    "values": None,                 # a mapping of values: after the -f files, before --set
 }
 
 
