@@ -75,6 +75,19 @@ print(json.dumps([statistics.median(renders), statistics.median(checks)]))
 """
 
 
+APP_IN_PROCESS = """
+import statistics, sys, time
+from meshcharts import render
+runs, files = int(sys.argv[1]), sys.argv[2:]
+render(chart="mesh-app", namespace="default", values_files=files)
+times = []
+for _ in range(runs):
+    t = time.perf_counter(); render(chart="mesh-app", namespace="default", values_files=files)
+    times.append(time.perf_counter() - t)
+print(statistics.median(times))
+"""
+
+
 def timed(cmd: list[str], runs: int, env: dict | None = None) -> float:
     times = []
     for _ in range(runs):
@@ -170,6 +183,17 @@ def main() -> int:
                 helm = float(subprocess.run([str(ref_py), "-c", HELM_IN_PROCESS, str(ref_chart), "3", str(values)],
                                             capture_output=True, text=True, check=True).stdout)
             row(f"in process: {count} user gateways", ours, helm, "<= 0.50" if count == 800 else "(linear)")
+
+    # The service-onboarding chart (no Helm counterpart: its templates are Jinja2): the book's
+    # onboarding values with a traffic shift, as one process and warm in process.
+    book = ROOT / "examples" / "book"
+    app_flags = ["--chart", "mesh-app", "--namespace", "default", "-f", str(book / "onboard.yaml"),
+                 "-f", str(book / "shift-70-30.yaml")]
+    row("process: render --chart mesh-app (book onboarding + 70/30)",
+        timed([PY, "-m", "meshcharts", "render", *app_flags], a.runs), None, "(reference)")
+    app_warm = float(subprocess.run([PY, "-c", APP_IN_PROCESS, str(max(30, a.runs * 2)), *app_flags[5::2]],
+                                    capture_output=True, text=True, check=True).stdout)
+    row("in process: warm render, mesh-app (book onboarding + 70/30)", app_warm, None, "< 20 ms")
 
     help_time = timed([PY, "-m", "meshcharts", "--help"], a.runs)
     row("process: meshcharts --help", help_time, None, "< 100 ms")

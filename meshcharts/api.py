@@ -14,7 +14,7 @@ from pathlib import Path
 
 from .bundle import ChartSource, resolve
 from .loader import Chart, load_chart
-from .errors import ChartError, TemplateError
+from .errors import ChartError, MeshchartsError, TemplateError
 from .manifest import Manifest, build_manifest, check_yaml, show_only
 from .origin import Origins
 from .values import Values, copy_values, enabled_tree
@@ -261,6 +261,9 @@ def render_templates_naming_values(options: RenderOptions, tree: Chart, values: 
     try:
         return render_templates(options, tree, values)
     except TemplateError as e:
+        rejected = rejected_value(e, origins)  # a chart's own check of a value: located at the value
+        if rejected is not e:
+            raise rejected from None
         if options.values_files or options.sets() or options.values:
             from .guard import culprits
             e.details = [*culprits(e.where, origins, chart_of(options)), *e.details]
@@ -294,6 +297,19 @@ def render_options(options: RenderOptions) -> Manifest:
         manifest = registry.apply(manifest, values, options.registry, options.check_registry)
     manifest.warnings = warnings
     return manifest
+
+
+def rejected_value(error: MeshchartsError, origins: Origins) -> MeshchartsError:
+    """A chart's ``failValue`` check reported where the user set the value (``file:line:column``
+    or the ``--set`` argument) and by its key path; any other template error as it is."""
+    path = getattr(error, "values_path", None)
+    if path is None:
+        return error
+    from .errors import ValuesError
+    from .origin import dotted
+    # A check may name a key the user left out (a route without `to`): point at the nearest one set.
+    where = next((w for w in (origins.where(path[:n]) for n in range(len(path), 0, -1)) if w), None)
+    return ValuesError(f"{dotted(path)}: {error.message}", where or error.where)
 
 
 def render(profile: str = "default", *, values_files: Iterable[str | Path] | str | Path = (),

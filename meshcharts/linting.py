@@ -60,6 +60,9 @@ def _value_findings(options: Any) -> list[Problem]:
         rendered = api.render_templates(options, tree, _recording(values, tree, (), seen))
         check_yaml(build_manifest(rendered))
     except MeshchartsError as e:  # what a render would stop with; what it had read so far is incomplete
+        rejected = api.rejected_value(e, origins)
+        if rejected is not e:  # a chart's own check of a value: located at the value
+            return found + [Problem((), rejected.message, rejected.where)]
         named = culprits(e.where, origins, api.chart_of(options)) if isinstance(e, TemplateError) else []
         details = [*named, *e.details]
         return found + [Problem((), "\n".join([e.message, *details]), e.where)]

@@ -128,6 +128,8 @@ def _message(error: Any) -> str:
         extra = sorted(set(value) - set(known)) if isinstance(value, dict) else []
         hints = [f"{k}{_suggestion(k, known)}" for k in extra]
         return f"unknown key{'s' if len(hints) > 1 else ''} {', '.join(hints)} (this map takes no other keys)"
+    if type(value) is float:  # jsonschema shows Python's form (0.0): show the number as written
+        return error.message.replace(repr(value), _shown(value), 1)
     return error.message
 
 

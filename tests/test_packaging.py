@@ -46,3 +46,11 @@ def test_wheel_renders_demo_outside_the_repository(tmp_path):
     checked = subprocess.run([str(script), "validate", "--profile", "demo", "--kube-version", "v1.16.0", "--output",
                               "json"], cwd=work, capture_output=True, text=True)
     assert checked.returncode == 1 and '"errors": 12' in checked.stdout, checked.stderr
+    # The second bundled chart ships in the wheel too, selected by name.
+    example = ROOT / "examples" / "bookinfo" / "virtual-service-reviews-80-20.yaml"
+    app = subprocess.run([str(script), "render", "--chart", "mesh-app", "--namespace", "default", "-f", str(example)],
+                         cwd=work, capture_output=True, text=True)
+    assert app.returncode == 0, app.stderr
+    assert app.stdout == render(chart="mesh-app", namespace="default", values_files=[example]).text
+    assert "mesh-app" in subprocess.run([str(script), "charts"], cwd=work, capture_output=True, text=True,
+                                        check=True).stdout

@@ -375,7 +375,11 @@ class Engine:
                 message += _holder(error.value, scope["Values"], path)
         else:
             message = f"{type(error).__name__}: {error}"
-        return TemplateError(message, where, chain)
+        located = TemplateError(message, where, chain)
+        if isinstance(error, funcs.ValueRejected):
+            # A child chart's values are its parent's section: name the key the user sets.
+            located.values_path = tuple(re.findall(r"/charts/([^/]+)", path)) + error.path
+        return located
 
 
 def _holder(value: Any, values: Values, path: str) -> str:

@@ -29,6 +29,15 @@ class FailRequested(Exception):
     """``fail``/``required`` stopping a render: the message is the chart author's."""
 
 
+class ValueRejected(FailRequested):
+    """``failValue``: a chart's own check of a value failed. ``path`` is the key path in the
+    failing chart's values, so that the message can name the file and line the user set it in."""
+
+    def __init__(self, path: tuple, message: str):
+        super().__init__(message)
+        self.path = path
+
+
 def semver_compare(constraint: str, version: Any) -> bool:
     """``semverCompare`` for templates: a version it cannot read fails the template."""
     try:
@@ -65,8 +74,11 @@ def printf(fmt: str, *args: Any) -> str:
             else:
                 text = go_str(v, "<nil>") if not (verb == "s" and is_nil(v)) else "%!s(<nil>)"
         elif verb == "d":
-            # Integers only, as in Go: a values file's numbers are float64 (`%!d(float64=5)`).
+            # Whole numbers print as integers, float64 ones too: in a template they are lengths,
+            # sums of values or counts far more often than values Go would refuse (`%!d(float64=5)`).
             if isinstance(v, int) and not isinstance(v, bool):
+                text = str(int(v))
+            elif isinstance(v, float) and v.is_integer():
                 text = str(int(v))
             else:
                 text = f"%!d({go_type(v)}={go_str(v)})"
@@ -311,6 +323,32 @@ def fail(message: str) -> None:
     raise FailRequested(message)
 
 
+def fail_value(path: Any, message: str) -> None:
+    """Stop the render because the value at ``path`` (a list of keys and list indexes within
+    ``Values``) is wrong; the message is reported against where the user set that value."""
+    if not isinstance(path, (list, tuple)) or not all(isinstance(p, (str, int)) for p in path):
+        raise TemplateError("failValue: the path must be a list of keys and list indexes")
+    raise ValueRejected(tuple(path), go_str(message))
+
+
+def _regex(pattern: Any) -> re.Pattern:
+    try:
+        return re.compile(go_str(pattern))
+    except re.error as e:
+        raise TemplateError(f"invalid regular expression {go_str(pattern)!r}: {e}") from None
+
+
+def regex_match(pattern: Any, value: Any) -> bool:
+    """Sprig's ``regexMatch``: whether the pattern matches anywhere in the text."""
+    return _regex(pattern).search(go_str(value)) is not None
+
+
+def regex_find_all(pattern: Any, value: Any, n: int = -1) -> list[str]:
+    """Sprig's ``regexFindAll``: the matched texts, at most ``n`` of them (all when n < 0)."""
+    found = [m.group(0) for m in _regex(pattern).finditer(go_str(value))]
+    return found if n < 0 else found[:n]
+
+
 def go_list(*values: Any) -> list:
     return list(values)
 
@@ -349,6 +387,7 @@ FILTERS: dict[str, Any] = {
 
 FUNCTIONS: dict[str, Any] = {
     "printf": printf, "semverCompare": semver_compare, "required": required, "fail": fail,
+    "failValue": fail_value, "regexMatch": regex_match, "regexFindAll": regex_find_all,
     "list": go_list, "dict": go_dict, "hasKey": has_key, "empty": is_empty, "print": go_print, "text": text,
     "quote": quote, "default": lambda fallback, value: default(value, fallback),
 }

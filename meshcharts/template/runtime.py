@@ -10,7 +10,7 @@ template reaches a Python internal.
 from __future__ import annotations
 
 
-from ..golang import Missing, go_str, go_type
+from ..golang import Missing, format_number, go_str, go_type
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -194,8 +194,13 @@ def finalize(value: Any) -> str:
 
 
 def concat(*values: Any) -> str:
-    """Jinja's ``~``: each operand as Python's ``str`` prints it."""
-    return "".join([v if type(v) is str else str(v) for v in values])
+    """Jinja's ``~``: each operand as Python's ``str`` prints it, except a float64 (a values
+    file's number), which prints as ``{{ }}`` and Go print it (``80``, not ``80.0``)."""
+    return "".join([v if type(v) is str else _text_of(v) for v in values])
+
+
+def _text_of(value: Any) -> str:
+    return format_number(value) if type(value) is float else str(value)
 
 
 def multiply(left: Any, right: Any) -> Any:
@@ -429,7 +434,7 @@ for _name, _test in TESTS.items():  # errors name them as Jinja does (test_in() 
 
 
 def _soft_str(value: Any) -> str:
-    return value if isinstance(value, str) else str(value)
+    return value if isinstance(value, str) else _text_of(value)
 
 
 def _attribute_of(item: Any, attribute: Any) -> Any:
