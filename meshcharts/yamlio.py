@@ -114,6 +114,24 @@ def _construct_plain(loader: Any, node: Any) -> Any:
     return resolve_plain(node.value)
 
 
+def _construct_set(loader: Any, node: Any) -> Any:
+    if node.id != "mapping":
+        raise _tag_error(node, "a map")
+    return {key: None for key in loader.construct_mapping(node)}
+
+
+def _construct_pairs(loader: Any, node: Any) -> Any:
+    if node.id != "sequence" or any(item.id != "mapping" for item in node.value):
+        raise _tag_error(node, "a list of maps")
+    return [loader.construct_mapping(item, deep=True) for item in node.value]
+
+
+def _tag_error(node: Any, expected: str) -> Exception:
+    import yaml
+    return yaml.constructor.ConstructorError(None, None, f"{node.tag.rsplit(':', 1)[-1]} needs {expected}",
+                                             node.start_mark)
+
+
 def _construct_number(loader: Any, node: Any) -> Any:
     """An explicit ``!!int`` or ``!!float``: the scalar must read as a number."""
     value = resolve_plain(loader.construct_scalar(node))
@@ -143,6 +161,12 @@ def _yaml() -> Any:
             return super().resolve(kind, value, implicit)
 
     GoYamlLoader.add_constructor(_PLAIN_TAG, _construct_plain)
+    # yaml.v2 keeps a timestamp's text, reads a set as a map of nulls and an ordered map as a
+    # list of one-entry maps.
+    GoYamlLoader.add_constructor("tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node))
+    GoYamlLoader.add_constructor("tag:yaml.org,2002:set", _construct_set)
+    GoYamlLoader.add_constructor("tag:yaml.org,2002:omap", _construct_pairs)
+    GoYamlLoader.add_constructor("tag:yaml.org,2002:pairs", _construct_pairs)
     GoYamlLoader.add_constructor("tag:yaml.org,2002:int", _construct_number)
     GoYamlLoader.add_constructor("tag:yaml.org,2002:float", _construct_number)
     GoYamlLoader.flatten_mapping = _budgeted_flatten(base_loader.flatten_mapping, yaml)

@@ -165,3 +165,11 @@ def test_float64_survives_the_parsed_yaml_cache(tmp_path):
     runs = [subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout
             for _ in range(2)]
     assert runs[0] == runs[1] == "[{'name': 'BIG', 'value': '1e+06'}]\n"
+
+
+def test_explicit_tags_read_as_helm_reads_them(out):
+    # Helm's `{{ toJson .Values }}` of these printed
+    # {"a":"2001-12-14","b":{"true":null,"x":null},"c":[{"k":1}],"d":"5","e":5,"f":7}.
+    values = 'a: !!timestamp 2001-12-14\nb: !!set {x, y}\nc: !!omap [{k: 1}]\nd: !!str 5\ne: !!float 5\nf: !!int "7"\n'
+    assert out("x: {{ Values | toJson }}", values) == \
+        'x: {"a":"2001-12-14","b":{"true":null,"x":null},"c":[{"k":1}],"d":"5","e":5,"f":7}'
