@@ -220,8 +220,9 @@ def json_key(key: Any, path: tuple = ()) -> str:
         return "true" if key else "false"
     if isinstance(key, int) and INT64_MIN <= key <= INT64_MAX:
         return str(key)
-    if isinstance(key, float):
-        return go_g32(key)
+    if isinstance(key, float):  # yaml.v2's spelling of the special values, as sigs.k8s.io/yaml borrows it
+        text = go_g32(key)
+        return {"+Inf": ".inf", "-Inf": "-.inf", "NaN": ".nan"}.get(text, text)
     if isinstance(key, bytes):
         return key.decode("utf-8", "replace")
     kind = "null" if key is None else "a number beyond int64" if isinstance(key, int) else type_name(key)

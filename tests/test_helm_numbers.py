@@ -173,3 +173,11 @@ def test_explicit_tags_read_as_helm_reads_them(out):
     values = 'a: !!timestamp 2001-12-14\nb: !!set {x, y}\nc: !!omap [{k: 1}]\nd: !!str 5\ne: !!float 5\nf: !!int "7"\n'
     assert out("x: {{ Values | toJson }}", values) == \
         'x: {"a":"2001-12-14","b":{"true":null,"x":null},"c":[{"k":1}],"d":"5","e":5,"f":7}'
+
+
+@pytest.mark.parametrize(("key", "name"), [("9e99", ".inf"), (".Inf", ".inf"), ("-.inf", "-.inf"), (".nan", ".nan"),
+                                           ("16777217", "16777217"), ("16777217.0", "1.6777216e+07")])
+def test_float_keys_past_float32_and_special_keys_are_named_as_helm_names_them(key, name):
+    # Helm's values_from_yaml gave {".inf": "x"} for `9e99: x` and `.Inf: x` (float32 overflow,
+    # then yaml.v2's spelling), and kept integer keys exact.
+    assert load_values_text(f"{key}: x\n", "v.yaml") == {name: "x"}
