@@ -517,7 +517,7 @@ def yaml_number(value: int | float) -> str:
             return int.__repr__(value)
         value = float(value)
     if value.is_integer() and INT64_MIN <= value <= UINT64_MAX:
-        return str(int(value))
+        return go_g(value, 21)  # Go's JSON form: the shortest digits, then zeros (…893000, not …892608)
     return go_g(value, 6)
 
 

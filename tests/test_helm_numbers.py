@@ -181,3 +181,13 @@ def test_float_keys_past_float32_and_special_keys_are_named_as_helm_names_them(k
     # Helm's values_from_yaml gave {".inf": "x"} for `9e99: x` and `.Inf: x` (float32 overflow,
     # then yaml.v2's spelling), and kept integer keys exact.
     assert load_values_text(f"{key}: x\n", "v.yaml") == {name: "x"}
+
+
+def test_big_and_small_float64_print_in_go_s_json_forms(out):
+    # Helm's toYaml and toJson of these values-file numbers printed exactly these texts
+    # (Go's JSON writes the shortest digits padded with zeros, and 1e-7 without a leading zero).
+    values = "a: 11246784556221893000\nb: 0.0000204\nc: 1.9652283161513403e-7\nd: 1e21\n"
+    assert out("{{ Values | toYaml }}", values) == ("a: 11246784556221893000\nb: 2.04e-05\n"
+                                                    "c: 1.9652283161513403e-07\nd: 1e+21")
+    assert out("x: {{ Values | toJson }}", values) == \
+        'x: {"a":11246784556221893000,"b":0.0000204,"c":1.9652283161513403e-7,"d":1e+21}'

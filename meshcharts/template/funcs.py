@@ -11,7 +11,7 @@ import posixpath
 import re
 
 from ..errors import TemplateError
-from ..golang import Missing, float_to_int64, go_quote, go_str, go_type, is_empty, is_nil, parse_int
+from ..golang import Missing, float_to_int64, go_g, go_quote, go_str, go_type, is_empty, is_nil, parse_int
 from ..golang import semver_compare as _semver_compare
 from ..yamlio import load_values_text, to_yaml
 
@@ -258,19 +258,43 @@ def to_yaml_filter(value: Any) -> str:
     return "null" if is_nil(value) else to_yaml(value, _plain)
 
 
-def _go_json(value: Any) -> Any:
-    if isinstance(value, float) and value.is_integer() and abs(value) < 1e21:
-        return int(value)
+def go_json_float(f: float) -> str:
+    """A float64 as Go's encoding/json writes it: fixed notation from 1e-6 up to 1e21 (shortest
+    digits, padded with zeros), exponent notation outside it without a leading zero (``1e-7``)."""
+    if f == 0 or 1e-6 <= abs(f) < 1e21:
+        return go_g(f, 21) if abs(f) >= 1e-4 or f == 0 else _fixed(f)
+    text = go_g(f, 0)
+    return re.sub(r"e-0(\d)$", r"e-\1", text)
+
+
+def _fixed(f: float) -> str:
+    """Shortest digits of a small ``f`` (1e-6 <= |f| < 1e-4) in fixed notation."""
+    digits, _, exponent = repr(abs(f)).partition("e")
+    mantissa = digits.replace(".", "")
+    places = -int(exponent) - 1 if exponent else 0
+    body = "0." + "0" * places + mantissa.rstrip("0") if exponent else digits
+    return ("-" if f < 0 else "") + body
+
+
+def _go_json(value: Any, floats: list[str]) -> Any:
+    """``value`` ready for json.dumps: a float becomes a placeholder for its Go text (json.dumps
+    writes floats only Python's way)."""
+    if type(value) is float and value == value and abs(value) != float("inf"):
+        floats.append(go_json_float(value))
+        return f"\0\1{len(floats) - 1}\1\0"
     if isinstance(value, dict):
-        return {k: _go_json(v) for k, v in value.items()}
+        return {k: _go_json(v, floats) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_go_json(v) for v in value]
+        return [_go_json(v, floats) for v in value]
     return None if is_nil(value) else value
 
 
 def to_json(value: Any) -> str:
     import json
-    text = json.dumps(_go_json(_plain(value)), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    floats: list[str] = []
+    text = json.dumps(_go_json(_plain(value), floats), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    if floats:
+        text = re.sub(r'"\\u0000\\u0001(\d+)\\u0001\\u0000"', lambda m: floats[int(m.group(1))], text)
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
