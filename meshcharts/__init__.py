@@ -8,8 +8,9 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-__all__ = ["render", "lint", "RenderOptions", "render_options", "effective_values", "Manifest", "Document",
-           "Finding", "MeshchartsError", "validate_render", "validate_manifest", "validate_path", "read_manifest_path"]
+__all__ = ["render", "lint", "inject", "RenderOptions", "render_options", "effective_values", "Manifest",
+           "Document", "Finding", "MeshchartsError", "validate_render", "validate_manifest", "validate_path",
+           "read_manifest_path"]
 
 
 def __getattr__(name: str) -> Any:  # imports on first use keep `meshcharts --help` fast
@@ -28,6 +29,9 @@ def __getattr__(name: str) -> Any:  # imports on first use keep `meshcharts --he
     if name == "read_manifest_path":
         from .manifest import read_manifest_path
         return read_manifest_path
+    if name == "inject":  # the package, callable as the function (see meshcharts.inject)
+        import importlib
+        return importlib.import_module(".inject", __name__)
     if name == "MeshchartsError":
         from .errors import MeshchartsError
         return MeshchartsError

@@ -64,6 +64,8 @@ _OPTION_FIELDS = {  # name: default
     "show_only": (),
     "registry": None,               # HOST[:PORT][/PREFIX]: move every image there
     "check_registry": None,         # fail unless all images and pull secrets fit it
+    "time_limit": None,             # seconds a render may take (None: $MESHCHARTS_TIME_LIMIT or 60; 0: no limit)
+    "output_limit": None,           # characters templates may build (None: $MESHCHARTS_MAX_OUTPUT or 256 MiB)
     "values": None,                 # a mapping of values: after the -f files, before --set
 }
 
@@ -85,6 +87,8 @@ if TYPE_CHECKING:  # the same fields, spelled out for type checkers
         show_only: Iterable[str] | str = ()
         registry: str | None = None
         check_registry: str | None = None
+        time_limit: float | None = None
+        output_limit: int | None = None
         values: Mapping[str, Any] | None = None
 else:
     _Options = namedtuple("RenderOptions", _OPTION_FIELDS, defaults=_OPTION_FIELDS.values())
@@ -134,6 +138,10 @@ def checked(options: RenderOptions) -> RenderOptions:
         value = getattr(options, field)
         if not isinstance(value, str) and not (optional and value is None):
             raise TypeError(f"{field} must be a str{' or None' if optional else ''}, not {type(value).__name__}")
+    for field, number in (("time_limit", (int, float)), ("output_limit", (int,))):
+        value = getattr(options, field)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, number)):
+            raise TypeError(f"{field} must be a number or None, not {type(value).__name__}")
     if options.chart is not None and not isinstance(options.chart, (str, Path)):
         raise TypeError(f"chart must be a str, a Path or None, not {type(options.chart).__name__}")
     if options.values is not None:
@@ -254,6 +262,15 @@ def render_templates(options: RenderOptions, tree: Chart, values: Values) -> dic
     return _engine().render_charts(tree, values, release, capabilities)
 
 
+def rerender_with(options: RenderOptions):
+    """A function rendering ``options`` again with other user values (a map like
+    ``Origins.values()``): how the structure check tells a value's text from the chart's own."""
+    def rerender(user: Values) -> Manifest:
+        tree, values = enabled_tree(chart_of(options), user)
+        return build_manifest(render_templates(options, tree, values))
+    return rerender
+
+
 def render_templates_naming_values(options: RenderOptions, tree: Chart, values: Values,
                                    origins: Origins) -> dict[str, str]:
     """:func:`render_templates`; a template that fails names, below its own location, the user's
@@ -277,17 +294,22 @@ def render_options(options: RenderOptions) -> Manifest:
     ``manifest.warnings``."""
     options = checked(options)
     check_release(options.name, options.namespace)
-    tree, values, origins, user_inert = _load_values(options)
-    warnings = check_values(options, tree, values, origins)
-    if options.values_files or options.sets() or options.values:
-        from .guard import warnings as guard_warnings
-        warnings += [str(p) for p in guard_warnings(origins, chart_of(options), user_inert)]
-    rendered = render_templates_naming_values(options, tree, values, origins)
+    from .budget import budgeted
+    with budgeted(options.time_limit, options.output_limit):
+        tree, values, origins, user_inert = _load_values(options)
+        warnings = check_values(options, tree, values, origins)
+        if options.values_files or options.sets() or options.values:
+            from .guard import warnings as guard_warnings
+            warnings += [str(p) for p in guard_warnings(origins, chart_of(options), user_inert)]
+        rendered = render_templates_naming_values(options, tree, values, origins)
     from .cache import DiskCache
     DiskCache.save_all()
     manifest = build_manifest(rendered)
     # As Helm does. The bundled chart's templates are tested to print valid YAML, so there only a
     # user value a template prints unquoted can break a document; any other chart may break it itself.
+    if not user_inert:  # a value no template can print into new structure needs no look
+        from .structure import check_structure
+        check_structure(manifest, origins, tree, rerender_with(options))
     if not chart_source(options).bundled or not user_inert:
         check_yaml(manifest)
     if options.show_only:
@@ -318,7 +340,8 @@ def render(profile: str = "default", *, values_files: Iterable[str | Path] | str
            name: str = "istio", namespace: str = "istio-system", chart: str | Path | None = None,
            kube_version: str = DEFAULT_KUBE_VERSION, api_versions: Iterable[str] | str = (),
            show_only: Iterable[str] | str = (), registry: str | None = None,
-           check_registry: str | None = None) -> Manifest:
+           check_registry: str | None = None, time_limit: float | None = None,
+           output_limit: int | None = None) -> Manifest:
     """Render a release and return its :class:`~meshcharts.manifest.Manifest`.
 
     ``manifest.text`` is byte for byte what ``meshcharts render`` prints for the same flags;
@@ -335,7 +358,8 @@ def render(profile: str = "default", *, values_files: Iterable[str | Path] | str
         chart=chart, profile=profile, values_files=values_files, values=values, set_values=set_values,
         set_string_values=set_string_values, set_file_values=set_file_values, name=name,
         namespace=namespace, kube_version=kube_version, api_versions=api_versions,
-        show_only=show_only, registry=registry, check_registry=check_registry))
+        show_only=show_only, registry=registry, check_registry=check_registry, time_limit=time_limit,
+        output_limit=output_limit))
 
 
 def lint(profile: str = "default", *, values_files: Iterable[str | Path] | str | Path = (),

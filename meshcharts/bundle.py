@@ -74,10 +74,10 @@ class ChartSource(namedtuple("ChartSource", "name directory profiles_dir profile
 
 @functools.lru_cache(maxsize=4)
 def _tree_defaults(directory: Path, parent: str) -> Values:
-    values = read_values_file(directory / f"{parent}.yaml", f"values/{parent}.yaml")
+    values = read_values_file(directory / f"{parent}.yaml", f"values/{parent}.yaml", persist=True)
     for path in sorted(directory.glob("*.yaml")):
         if path.stem != parent:
-            merge_maps(values, {path.stem: read_values_file(path, f"values/{path.name}")})
+            merge_maps(values, {path.stem: read_values_file(path, f"values/{path.name}", persist=True)})
     return values
 
 
@@ -101,6 +101,8 @@ def resolve(spec: str | Path | None) -> ChartSource:
     if spec is None:
         return bundled(DEFAULT_CHART)
     text = str(spec)
+    if "\0" in text:
+        raise ChartError("chart path has a NUL character", "--chart")
     if isinstance(spec, str) and "/" not in text and "\\" not in text and text in bundled_names():
         return bundled(text)
     directory = Path(text).resolve()

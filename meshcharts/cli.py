@@ -1,4 +1,4 @@
-"""The command line: ``meshcharts render|images|values|lint|profiles|validate``. A thin layer over :mod:`meshcharts.api`:
+"""The command line: ``meshcharts render|images|values|lint|profiles|validate|inject``. A thin layer over :mod:`meshcharts.api`:
 flags become one :class:`~meshcharts.api.RenderOptions`, every :class:`MeshchartsError` becomes one
 message on stderr and exit status 1, and nothing reaches stdout unless the command succeeded.
 Built on argparse, which costs a fresh process almost nothing to import."""
@@ -26,6 +26,7 @@ examples:
   meshcharts images --profile demo --format skopeo > images.yaml
   meshcharts render --profile demo --registry reg.local:5000/mirror --check-registry reg.local:5000/mirror
   meshcharts validate --profile demo --kube-version v1.15.0   # what that cluster would refuse
+  meshcharts inject --profile demo app.yaml   # add the sidecar, as istioctl kube-inject does
 
 Run `meshcharts COMMAND --help` for a command's flags."""
 
@@ -70,6 +71,11 @@ def _value_flags(parser: argparse.ArgumentParser) -> None:
         help="Kubernetes version templates see in .Capabilities.KubeVersion. Default: v1.36.0.")
     add("--api-versions", action="append", default=[], metavar="G/V",
         help="Extra API version for .Capabilities.APIVersions; repeatable.")
+    add = parser.add_argument_group("limits").add_argument
+    add("--time-limit", type=float, metavar="SECONDS",
+        help="Stop a render that takes longer (default: $MESHCHARTS_TIME_LIMIT or 60; 0: no limit).")
+    add("--max-output", type=int, metavar="CHARS",
+        help="Stop a render whose templates build more text (default: $MESHCHARTS_MAX_OUTPUT or 268435456).")
 
 
 class _Version(argparse.Action):
@@ -133,6 +139,9 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     add("--format", dest="fmt", choices=["text", "json", "skopeo"], default="text",
         help="text: one reference a line; json: each image with where it is used; skopeo: a "
              "`skopeo sync --src yaml` source file. Default: text.")
+    add("--manifest", metavar="FILE|DIR|-", help="List the images of this manifest (a file, a folder of them, or "
+                                                 "stdin) instead of a render, e.g. an application after "
+                                                 "`meshcharts inject`.")
 
     _value_flags(command("values", "Print the effective values after every merge (what the parent chart's "
                                    "templates see)."))
@@ -154,6 +163,9 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
         "--output", dest="fmt", choices=["text", "json"], default="text",
         help="text: one line per finding and a summary (stderr on problems); json: a report on stdout. "
              "Default: text.")
+    if only in (None, "inject"):
+        from .inject import command as inject_command
+        inject_command.configure(command("inject", inject_command.SUMMARY, inject_command.DETAILS), _value_flags)
     return parser
 
 
@@ -166,7 +178,8 @@ def _options(args: argparse.Namespace, rewrite_images: bool = True):
                          kube_version=args.kube_version, api_versions=tuple(args.api_versions),
                          show_only=tuple(getattr(args, "show_only", ())),
                          registry=getattr(args, "registry", None) if rewrite_images else None,
-                         check_registry=getattr(args, "check_registry", None))
+                         check_registry=getattr(args, "check_registry", None), time_limit=args.time_limit,
+                         output_limit=args.max_output)
 
 
 def _error(message: str) -> None:
@@ -206,7 +219,11 @@ def _render(args: argparse.Namespace) -> int:
 def _images(args: argparse.Namespace) -> int:
     from .api import render_options
     from .registry import format_images, list_images
-    manifest = render_options(_options(args, rewrite_images=False))
+    if args.manifest:
+        from .manifest import Manifest, read_manifest_path
+        manifest = Manifest(read_manifest_path(args.manifest))
+    else:
+        manifest = render_options(_options(args, rewrite_images=False))
     _warn(manifest)
     sys.stdout.write(format_images(list_images(manifest, args.registry), args.fmt))
     return 0
@@ -242,6 +259,11 @@ def _profiles(args: argparse.Namespace) -> int:
     for name in names:
         print(f"{name.ljust(width)}  {source.profile_description(name)}")
     return 0
+
+
+def _inject(args: argparse.Namespace) -> int:
+    from .inject.command import run
+    return run(args, _options)
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -285,7 +307,8 @@ def _charts(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"render": _render, "images": _images, "values": _values, "lint": _lint, "profiles": _profiles,
-            "charts": _charts, "validate": _validate}
+            "charts": _charts, "validate": _validate,
+            "inject": _inject}
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -298,10 +321,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     if args.command is None:
         parser.print_help()
         sys.exit(2)
-    try:
-        status = COMMANDS[args.command](args)
-    except MeshchartsError as e:
-        _error(str(e))
-        status = 1
+    from .outputguard import guarded_stdout
+    with guarded_stdout() as guard:
+        try:
+            status = COMMANDS[args.command](args)
+            guard.flush()
+        except MeshchartsError as e:
+            _error(str(e))
+            status = 1
+    status = guard.status or status
     if status:
         sys.exit(status)

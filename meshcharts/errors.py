@@ -16,9 +16,11 @@ class MeshchartsError(Exception):
         self.details = list(details or [])
 
     def __str__(self) -> str:
-        # A place may quote user input (a --set argument): keep the message on one line.
-        head = f"{printable(self.where)}: {self.message}" if self.where else self.message
-        return "\n".join([head, *self.details])
+        # A place or a message may quote user input (a --set argument, a template's fail() text)
+        # that reaches a terminal or a CI log: control characters are shown escaped, so no such
+        # text can move the cursor, color the log, or start a line of its own (``::error::``).
+        head = f"{printable(self.where)}: {printable(self.message)}" if self.where else printable(self.message)
+        return "\n".join([head, *(printable(d) for d in self.details)])
 
 
 def printable(text: str) -> str:

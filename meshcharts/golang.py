@@ -169,12 +169,34 @@ def _format_float(f: float) -> str:
     return go_g(f, 6)
 
 
-def go_g(f: float, eprec: int, digits_text: str | None = None) -> str:
-    """Go's ``strconv.FormatFloat(f, 'g', -1, 64)`` with exponent threshold ``eprec``;
-    ``digits_text`` replaces Python's shortest form (``repr``) when given (32-bit precision)."""
+def go_g(f: float, eprec: int) -> str:
+    """Go's ``%g`` of a float64 with the shortest digits that read back as the same number,
+    in exponent form below 1e-04 and from 10**eprec up."""
     if f == 0:
         return "-0" if math.copysign(1, f) < 0 else "0"
-    text = digits_text or repr(f)  # Python's repr is the shortest round-trip form, like Go's
+    return _g_layout(repr(f), eprec)  # Python's repr is the shortest round-trip form, like Go's
+
+
+def format_float32(value: float) -> str:
+    """Go's ``strconv.FormatFloat(f, 'g', -1, 32)``: the shortest digits that read back as the
+    same float32 (Kubernetes' float32 fields, map keys read through sigs.k8s.io/yaml)."""
+    import struct
+    if math.isnan(value) or math.isinf(value):
+        return _format_float(value)
+    if abs(value) >= 3.4028235677973366e38:  # past float32's range: Go's conversion gives an infinity
+        return _format_float(math.copysign(math.inf, value))
+    f32 = struct.unpack("f", struct.pack("f", value))[0]
+    if f32 == 0:
+        return "0"
+    for digits in range(1, 10):
+        text = f"{f32:.{digits - 1}e}"
+        if struct.unpack("f", struct.pack("f", float(text)))[0] == f32:
+            break
+    return _g_layout(text, 6)
+
+
+def _g_layout(text: str, eprec: int) -> str:
+    """Shortest digits as Python prints them (``1.5``, ``1e-05``, ``1.5e+20``) laid out as Go's %g."""
     sign = "-" if text.startswith("-") else ""
     text = text.lstrip("-")
     mant, _, exp_s = text.partition("e")
@@ -193,23 +215,6 @@ def go_g(f: float, eprec: int, digits_text: str | None = None) -> str:
     whole = digits[: exp + 1].ljust(exp + 1, "0")
     rest = digits[exp + 1:]
     return f"{sign}{whole}{'.' + rest if rest else ''}"
-
-
-def go_g32(f: float) -> str:
-    """Go's ``strconv.FormatFloat(f, 'g', -1, 32)``: ``f`` rounded to float32 and printed in the
-    fewest digits that read back as that float32 (how sigs.k8s.io/yaml names a float map key)."""
-    import struct
-    if math.isnan(f):
-        return "NaN"
-    single = struct.unpack("f", struct.pack("f", f))[0] if abs(f) < 3.4028235677973366e38 else f
-    if math.isinf(single) or abs(f) >= 3.4028235677973366e38:
-        return "+Inf" if f > 0 else "-Inf"
-    for decimals in range(9):
-        text = f"{single:.{decimals}e}"
-        if struct.unpack("f", struct.pack("f", float(text)))[0] == single:
-            mant, _, exp = text.partition("e")
-            return go_g(float(text), 6, f"{mant}e{int(exp)}")
-    return go_g(single, 6)
 
 
 INT64_MIN, INT64_MAX, UINT64_MAX = -(2**63), 2**63 - 1, 2**64 - 1
@@ -376,37 +381,70 @@ def _check(part: str, v: tuple) -> bool:
 
 # --- filepath.Match ------------------------------------------------------------------------
 
+class GoGlob:
+    """A compiled Go ``filepath.Match`` pattern. Matched the way Go does it, chunk by chunk
+    between the stars, each chunk at its leftmost place: linear in the text, where one regular
+    expression with many ``[^/]*`` would backtrack exponentially (``*a*a*a*a*b`` against a long
+    name of ``a``: a hostile ``.helmignore`` or ``Files.Glob`` could hang a render)."""
+
+    def __init__(self, chunks: list[tuple[re.Pattern[str], int]], starred: bool):
+        self.chunks, self.starred = chunks, starred  # (fixed-width regex, width) between stars
+
+    def match(self, text: str) -> bool:
+        chunks = self.chunks
+        if not self.starred:
+            return chunks[0][0].fullmatch(text) is not None
+        first, first_width = chunks[0]
+        last, last_width = chunks[-1]
+        tail = len(text) - last_width
+        if tail < first_width or not first.fullmatch(text, 0, first_width) or not last.fullmatch(text, tail):
+            return False
+        at = first_width
+        for regex, _ in chunks[1:-1]:
+            found = regex.search(text, at, tail)
+            if found is None or "/" in text[at:found.start()]:
+                return False
+            at = found.end()
+        return "/" not in text[at:tail]
+
+
 @functools.lru_cache(maxsize=256)
-def go_glob(pattern: str) -> re.Pattern[str]:
-    """Go's filepath.Match as a regex: ``*`` and ``?`` never cross ``/``. A pattern Go rejects
+def go_glob(pattern: str) -> GoGlob:
+    """Go's filepath.Match, compiled: ``*`` and ``?`` never cross ``/``. A pattern Go rejects
     (an unclosed ``[``, a range such as ``[z-a]``) raises ValueError."""
-    out, i = [], 0
+    chunks: list[tuple[list[str], int]] = [([], 0)]
+    i = 0
     while i < len(pattern):
         c = pattern[i]
+        out, width = chunks[-1]
         if c == "*":
-            out.append("[^/]*")
-        elif c == "?":
+            if out or len(chunks) == 1 or width:
+                chunks.append(([], 0))
+            i += 1
+            continue
+        if c == "?":
             out.append("[^/]")
         elif c == "[":
             j = pattern.find("]", i + 1)
             if j < 0:
                 raise ValueError(f"syntax error in pattern {pattern!r}: '[' without ']'")
-            else:
-                body = pattern[i + 1:j]
-                if body.startswith("^"):
-                    body = "!" + body[1:]
-                out.append("[" + ("^" + body[1:] if body.startswith("!") else body).replace("\\", "\\\\") + "]")
-                i = j
+            body = pattern[i + 1:j]
+            if body.startswith("^"):
+                body = "!" + body[1:]
+            out.append("[" + ("^" + body[1:] if body.startswith("!") else body).replace("\\", "\\\\") + "]")
+            i = j
         elif c == "\\" and i + 1 < len(pattern):
             i += 1
             out.append(re.escape(pattern[i]))
         else:
             out.append(re.escape(c))
+        chunks[-1] = (out, width + 1)
         i += 1
     try:
-        return re.compile("^" + "".join(out) + "$")
+        compiled = [(re.compile("".join(out), re.S), width) for out, width in chunks]
     except re.error as e:
         raise ValueError(f"syntax error in pattern {pattern!r}: {e.msg}") from None
+    return GoGlob(compiled, len(chunks) > 1)
 
 
 def glob_match(pattern: str, path: str) -> bool:

@@ -225,10 +225,10 @@ def misread_text(origins: Origins) -> list[Problem]:
     return found
 
 
-# Characters YAML cannot hold raw (C0 controls but tab and line breaks, DEL, C1 controls,
-# surrogates, U+FFFE/U+FFFF): printed bare or between quotes by a template they break the output,
-# and escaping them would print text other than what the chart's templates print.
-_UNWRITABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+# Characters YAML cannot hold raw (DEL, C1 controls, surrogates, U+FFFE/U+FFFF): printed bare
+# or between quotes by a template they break the output, and escaping them would print text other
+# than what the chart's templates print. (C0 controls are escaped wherever they are printed.)
+_UNWRITABLE = re.compile("[\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 
 
 def refuse_unwritable(origins: Origins) -> None:

@@ -57,8 +57,13 @@ def _value_findings(options: Any) -> list[Problem]:
     found += warnings(origins, api.chart_of(options))
     seen: set[KeyPath] = set()
     try:
-        rendered = api.render_templates(options, tree, _recording(values, tree, (), seen))
-        check_yaml(build_manifest(rendered))
+        from .budget import budgeted
+        from .structure import check_structure
+        with budgeted(options.time_limit, options.output_limit):
+            rendered = api.render_templates(options, tree, _recording(values, tree, (), seen))
+        manifest = build_manifest(rendered)
+        check_structure(manifest, origins, tree, api.rerender_with(options))
+        check_yaml(manifest)
     except MeshchartsError as e:  # what a render would stop with; what it had read so far is incomplete
         rejected = api.rejected_value(e, origins)
         if rejected is not e:  # a chart's own check of a value: located at the value

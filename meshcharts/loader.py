@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from collections import namedtuple
 from pathlib import Path
 
-from .errors import ChartError, MeshchartsError
+from .errors import ChartError, MeshchartsError, printable
 from .golang import go_glob
 from .golang import format_number, type_name
 from .yamlio import load_data, load_values_text
@@ -116,10 +117,22 @@ class IgnoreRules:
 
 # --- loading -------------------------------------------------------------------------------
 
+# The largest chart file read: the mesh's largest is 265 KB; a chart is text, not a disk image.
+MAX_CHART_FILE_BYTES = 32 << 20
+
+
 def _read_text(path: Path | str, where: str) -> str:
+    """A chart file's text. Only regular files are read: a FIFO would block the render forever
+    and a device (a link to /dev/zero) never ends; opened without blocking to find out."""
     try:
-        with open(path, "rb") as fh:
-            data = fh.read()
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as fh:
+            st = os.fstat(fh.fileno())
+            if not stat.S_ISREG(st.st_mode):
+                raise ChartError("not a regular file (a FIFO, socket or device); refusing to read it", where)
+            if st.st_size > MAX_CHART_FILE_BYTES:
+                raise ChartError(f"file is larger than {MAX_CHART_FILE_BYTES >> 20} MiB", where)
+            data = fh.read(MAX_CHART_FILE_BYTES + 1)
     except OSError as e:
         raise ChartError(f"cannot read file: {e.strerror}", where) from None
     if data.startswith(b"\xef\xbb\xbf"):  # a UTF-8 byte-order mark is dropped, as Helm does
@@ -146,6 +159,8 @@ def _metadata(directory: Path, where: str, hidden: bool) -> dict[str, Any]:
     # The name becomes a path (charts/<name>/templates/..., --output-dir): one plain segment only.
     if meta["name"] in (".", "..") or "/" in meta["name"] or "\\" in meta["name"]:
         raise ChartError(f"chart name {meta['name']!r} is invalid: it must not be a path", f"{where}/Chart.yaml")
+    if not meta["name"].isprintable():  # it is printed in `# Source:` lines: a line break adds a document
+        raise ChartError(f"chart name {meta['name']!r} is invalid: it has a control character", f"{where}/Chart.yaml")
     if not SEMVER.match(meta["version"]):
         raise ChartError(f"version {meta['version']!r} is not a semantic version (e.g. 1.0.6)",
                          f"{where}/Chart.yaml")
@@ -238,13 +253,19 @@ def _schema(path: str, where: str) -> dict[str, Any]:
     return schema
 
 
-def _load(directory: Path, rel_root: str, rules: IgnoreRules, where: str, root: str | None = None) -> Chart:
+def _load(directory: Path, rel_root: str, rules: IgnoreRules, where: str, root: str | None = None,
+          above: frozenset[str] = frozenset()) -> Chart:
     root = root or os.path.realpath(directory)
+    here = os.path.realpath(directory)
+    if here in above:  # charts/x is a symbolic link to this chart or one that holds it
+        raise ChartError("the chart contains itself through a symbolic link", where)
+    above = above | {here}
     meta = _metadata(directory, where, rules.ignored(rel_root + "Chart.yaml", False))
     values: Values = {}
     vfile = directory / "values.yaml"
     if vfile.is_file() and not rules.ignored(rel_root + "values.yaml", False):
-        values = load_values_text(_read_text(vfile, f"{where}/values.yaml"), f"{where}/values.yaml")
+        values = load_values_text(_read_text(vfile, f"{where}/values.yaml"), f"{where}/values.yaml",
+                                  persist=True)
     templates: list[tuple[str, str]] = []
     files: dict[str, str] = {}
     children: list[Chart] = []
@@ -258,7 +279,7 @@ def _load(directory: Path, rel_root: str, rules: IgnoreRules, where: str, root: 
                     continue
                 _inside(os.path.join(dirpath, name), root, f"{where}/charts/{name}")
                 children.append(_load(Path(dirpath) / name, f"{rel_root}charts/{name}/", rules,
-                                      f"{where}/charts/{name}", root))
+                                      f"{where}/charts/{name}", root, above))
             dirnames[:] = []
             continue
         dirnames[:] = sorted(d for d in dirnames if not rules.ignored(f"{rel_root}{rel_dir}{d}", True))
@@ -266,6 +287,9 @@ def _load(directory: Path, rel_root: str, rules: IgnoreRules, where: str, root: 
             rel = rel_dir + name
             if rules.ignored(rel_root + rel, False):
                 continue
+            if not rel.isprintable():  # a path is printed in `# Source:` lines and used as a key
+                raise ChartError("file name has a control character or bytes that are not UTF-8 (a line break "
+                                 "would add a document to the output); rename it", f"{where}/{printable(rel)}")
             if rel in ("Chart.yaml", "values.yaml", "requirements.yaml", "requirements.lock", "Chart.lock"):
                 continue
             _inside(os.path.join(dirpath, name), root, f"{where}/{rel}")

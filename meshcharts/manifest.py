@@ -7,7 +7,6 @@ annotation); the full YAML is parsed only when a caller asks for a document's ob
 """
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
@@ -241,46 +240,13 @@ def show_only(manifest: Manifest, patterns: Iterable[str]) -> Manifest:
 
 
 def write_output_dir(manifest: Manifest, directory: str | Path) -> list[Path]:
-    """Write each template's documents to ``directory/<source path>``, replacing any file there.
-
-    All files are first written to temporary names next to their targets; only when every one
-    is written are they moved into place, so a failure leaves the directory as it was.
-    No path may leave ``directory``."""
-    import tempfile
-
-    root = Path(directory).resolve()
-    planned: list[tuple[Path, str]] = []
-    for source, docs in manifest.by_source().items():
-        target = (root / source).resolve()
-        if root != target and root not in target.parents:
-            raise MeshchartsError(f"refusing to write outside the output directory: {source!r}", str(directory))
-        if target.is_dir():  # caught here: replacing it would fail after other files had been moved in
-            raise MeshchartsError("a directory stands where this manifest file must be written", str(target))
-        planned.append((target, "".join(d.render() for d in docs)))
-    staged: list[tuple[Path, Path]] = []
-    created_dirs: list[Path] = []
-    try:
-        for target, text in planned:
-            missing = [p for p in [target.parent, *target.parent.parents] if not p.exists()]
-            for d in reversed(missing):
-                d.mkdir()
-                created_dirs.append(d)
-            fd, tmp = tempfile.mkstemp(prefix=".meshcharts-", dir=target.parent)
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(text)
-            staged.append((Path(tmp), target))
-    except OSError as e:
-        for tmp, _ in staged:
-            tmp.unlink(missing_ok=True)
-        for d in reversed(created_dirs):
-            try:
-                d.rmdir()
-            except OSError:
-                pass
-        raise MeshchartsError(f"cannot write output: {e.strerror}", str(e.filename or directory)) from None
-    for tmp, target in staged:
-        os.replace(tmp, target)
-    return [t for _, t in staged]
+    """Write each template's documents to ``directory/<source path>``, replacing any file there
+    and keeping the directory's other files; the directory changes in one step (see
+    :mod:`meshcharts.outputdir`), so a failure or a kill leaves it as it was. No path may leave
+    ``directory``."""
+    from .outputdir import replace_tree
+    files = {source: "".join(d.render() for d in docs) for source, docs in manifest.by_source().items()}
+    return replace_tree(directory, files)
 
 
 # --- manifests read back: a committed render, an --output-dir tree, anyone's YAML -------------

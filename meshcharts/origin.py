@@ -63,7 +63,8 @@ class Origins:
         merged = self._merged.get(with_profiles)
         if merged is None:
             merged = self._merged[with_profiles] = user_values(self.files[0 if with_profiles else self.profiles:],
-                                                               self.sets, self.mapping)
+                                                               self.sets, self.profiles if with_profiles else 0,
+                                                               self.mapping)
         return merged
 
     def where(self, path: KeyPath) -> str | None:

@@ -298,13 +298,15 @@ def _rewrite_embedded(text: str, mirrors: dict[str, str]) -> str:
     return "".join(out) + text[last:] if out else text
 
 
-# Cheap text test before parsing: a pod spec needs a `containers` key and an image in ConfigMap
-# text an image-named key, and most documents (CRDs, RBAC, Services, dashboards) have neither.
-_MAY_PULL = re.compile(r"""containers["']?[ \t]*:|mage["']?[ \t]*:""")
-
-
 def _may_pull(doc: Document) -> bool:
-    return _MAY_PULL.search(doc.text) is not None
+    """Whether the document may hold a pod spec or image text, judged without parsing it (most
+    documents, CRDs, RBAC, Services, are skipped). Images are then found on the parsed object,
+    so the test only has to be sure: a ``containers`` key and an image-named key are written
+    out in the text however they are spelled (``? containers``, quoted, or the anchor an alias
+    key repeats), unless a double-quoted escape (``contain\\x65rs``) spells them, hence the
+    backslash."""
+    text = doc.text
+    return "containers" in text or "mage" in text or "\\" in text
 
 
 def scan(doc: Document) -> Scan:

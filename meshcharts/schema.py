@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from .cache import IdentityMemo, digest
 from .loader import Chart
-from .errors import ChartError, ValuesError
+from .errors import ChartError, ValuesError, printable
 from .origin import KeyPath, Origins, dotted
 from .values import Values
 from .golang import type_name
@@ -46,7 +46,9 @@ class Problem:
 
     def __str__(self) -> str:
         head = f"{self.where}: " if self.where else ""
-        return f"{head}{dotted(self.path) + ': ' if self.path else ''}{self.message}"
+        first, *rest = self.message.split("\n")  # keys are the user's: shown without raw controls
+        head = printable(f"{head}{dotted(self.path) + ': ' if self.path else ''}{first}")
+        return "\n".join([head, *(printable(line) for line in rest)])
 
 
 def has_schema(tree: Chart) -> bool:
@@ -72,7 +74,7 @@ def violations(tree: Chart, values: Values, origins: Origins | None = None) -> l
     for chart, section, prefix in _sections(tree, values, ()):
         if chart.schema is None or _known_valid(chart, section):
             continue
-        errors = sorted(_validator(chart).iter_errors(section), key=lambda e: [str(p) for p in e.absolute_path])
+        errors = sorted(_iter_errors(chart, section), key=lambda e: [str(p) for p in e.absolute_path])
         for error in errors:
             path = _user_path(prefix + tuple(error.absolute_path))
             where = origins.where(path) if origins else None
@@ -98,7 +100,129 @@ def _compile(schema: dict) -> Any:
     import jsonschema
     cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft7Validator)
     cls.check_schema(schema)
+    _check_refs(schema)
+    # The keywords that run a schema's regular expressions, with a time limit each: a chart's
+    # `pattern` that backtracks catastrophically must not hang the render.
+    cls = jsonschema.validators.extend(cls, {"pattern": _pattern, "patternProperties": _pattern_properties,
+                                             "additionalProperties": _additional_properties})
     return cls(schema)
+
+
+def _iter_errors(chart: Chart, section: Values) -> list[Any]:
+    """The violations of one chart's section; a schema that cannot be applied is the chart's error."""
+    where = f"{chart.directory}/values.schema.json"
+    validator = _validator(chart)
+    try:
+        return list(validator.iter_errors(section))
+    except _SlowPattern as e:
+        raise ChartError(f"pattern {e.args[0]!r} takes longer than {PATTERN_SECONDS:g} s to match {e.args[1]!r} "
+                         "(it backtracks catastrophically); simplify it", where) from None
+    except RecursionError:
+        raise ChartError("the schema refers to itself without end ($ref)", where) from None
+    except Exception as e:  # jsonschema's and referencing's errors for $refs it cannot follow
+        if type(e).__module__.split(".")[0] in ("jsonschema", "referencing"):
+            raise ChartError(f"cannot apply the schema: {str(e).splitlines()[0]}", where) from None
+        raise
+
+
+# --- $ref: local, resolvable, and not a loop of references ---------------------------------------
+
+def _check_refs(schema: dict) -> None:
+    """Refuse what would otherwise fail in the middle of validation, or never end: a ``$ref``
+    outside this file (nothing is fetched), one that points to nothing, and references that only
+    lead to each other (``{"$ref": "#"}`` at the top)."""
+    import jsonschema
+    stack: list[Any] = [schema]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str):
+                seen = [ref]
+                target = _pointer(schema, ref)
+                while isinstance(target, dict) and isinstance(target.get("$ref"), str):
+                    if target["$ref"] in seen:
+                        raise jsonschema.SchemaError(f"$ref {ref!r} leads back to itself ({' -> '.join(seen)})")
+                    seen.append(target["$ref"])
+                    target = _pointer(schema, target["$ref"])
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+
+
+def _pointer(schema: dict, ref: str) -> Any:
+    import jsonschema
+    from urllib.parse import unquote
+    if not ref.startswith("#"):
+        raise jsonschema.SchemaError(f"$ref {ref!r} is outside values.schema.json (only '#/...' references are "
+                                     "followed; nothing is fetched)")
+    if ref in ("#", "#/"):
+        return schema
+    if not ref.startswith("#/"):
+        return None  # a named anchor: jsonschema resolves it
+    node: Any = schema
+    for part in unquote(ref[2:]).split("/"):
+        part = part.replace("~1", "/").replace("~0", "~")
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        else:
+            raise jsonschema.SchemaError(f"$ref {ref!r} points to nothing in values.schema.json")
+    return node
+
+
+# --- regular expressions with a time limit ---------------------------------------------------
+
+PATTERN_SECONDS = 1.0
+
+
+class _SlowPattern(Exception):
+    """(pattern, text): matching took longer than PATTERN_SECONDS."""
+
+
+_REGEXES: dict[str, Any] = {}
+
+
+def _search(pattern: str, text: str) -> bool:
+    import regex  # like re, and a search can be given a time limit
+    compiled = _REGEXES.get(pattern)
+    if compiled is None:
+        if len(_REGEXES) > 1024:
+            _REGEXES.clear()
+        compiled = _REGEXES[pattern] = regex.compile(pattern)
+    try:
+        return compiled.search(text, timeout=PATTERN_SECONDS) is not None
+    except TimeoutError:
+        raise _SlowPattern(pattern, text[:60]) from None
+
+
+def _pattern(validator: Any, pattern: str, instance: Any, schema: dict) -> Iterator[Any]:
+    import jsonschema
+    if validator.is_type(instance, "string") and not _search(pattern, instance):
+        yield jsonschema.ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+def _pattern_properties(validator: Any, patterns: dict, instance: Any, schema: dict) -> Iterator[Any]:
+    if validator.is_type(instance, "object"):
+        for pattern, subschema in patterns.items():
+            for key, value in instance.items():
+                if _search(pattern, key):
+                    yield from validator.descend(value, subschema, path=key, schema_path=pattern)
+
+
+def _additional_properties(validator: Any, extra: Any, instance: Any, schema: dict) -> Iterator[Any]:
+    import jsonschema
+    if not validator.is_type(instance, "object"):
+        return
+    known, patterns = schema.get("properties", {}), list(schema.get("patternProperties", {}))
+    extras = [k for k in instance if k not in known and not any(_search(p, k) for p in patterns)]
+    if validator.is_type(extra, "object"):
+        for key in extras:
+            yield from validator.descend(instance[key], extra, path=key)
+    elif not extra and extras:
+        yield jsonschema.ValidationError(f"unexpected key{'s' if len(extras) > 1 else ''}: "
+                                         f"{', '.join(repr(k) for k in sorted(extras, key=str))}")
 
 
 _VALIDATORS = IdentityMemo(_compile, 256)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .cache import IdentityMemo
-from .errors import ValuesError
+from .errors import ValuesError, printable
 from .golang import merge_maps, type_name
 from .yamlio import load_values_text
 
@@ -36,20 +36,49 @@ MAX_INDEX = 65536
 MAX_NESTED_NAME_LEVEL = 30
 
 
-def read_values_file(path: str | Path, label: str | None = None) -> Values:
-    """Load one ``-f`` values file; errors name the file (and line for bad YAML)."""
+def read_values_file(path: str | Path, label: str | None = None, persist: bool = False) -> Values:
+    """Load one ``-f`` values file; errors name the file (and line for bad YAML). Only a chart's
+    own files (its defaults and profiles) may be ``persist``-ed in the on-disk cache."""
     label = label or str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8-sig")
+        text = _newlines(read_limited(path).decode("utf-8-sig"))
     except FileNotFoundError:
         raise ValuesError("values file not found", label) from None
     except IsADirectoryError:
         raise ValuesError("values file is a directory", label) from None
     except UnicodeDecodeError:
         raise ValuesError("values file is not UTF-8 text", label) from None
+    except _TooLarge:
+        raise ValuesError(f"values file is larger than {MAX_VALUES_BYTES >> 20} MiB", label) from None
+    except ValueError:  # a NUL in the path
+        raise ValuesError("values file name has a NUL character", printable(label)) from None
     except OSError as e:
         raise ValuesError(f"cannot read values file: {e.strerror}", label) from None
-    return load_values_text(text, label)
+    return load_values_text(text, label, persist)
+
+
+# The most a values file (or --set-file) may hold: a pipe (`-f <(...)`) is read too, and
+# `-f /dev/zero` would otherwise be read until memory runs out.
+MAX_VALUES_BYTES = 64 << 20
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def _newlines(text: str) -> str:
+    """Line ends as reading in text mode gives them (what values files were always read with)."""
+    return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
+
+
+def read_limited(path: str | Path, limit: int | None = None) -> bytes:
+    """The bytes of ``path``, refusing (``_TooLarge``) more than ``limit``."""
+    limit = MAX_VALUES_BYTES if limit is None else limit
+    with open(path, "rb") as fh:
+        data = fh.read(limit + 1)
+    if len(data) > limit:
+        raise _TooLarge()
+    return data
 
 
 # --- the --set grammar ----------------------------------------------------------------------
@@ -59,6 +88,7 @@ class _SetParser:
 
     def __init__(self, text: str, flag: str, reader: Callable[[str], Any]):
         self.text, self.pos, self.flag, self.reader = text, 0, flag, reader
+        self.lists = 0
 
     def fail(self, message: str) -> ValuesError:
         return ValuesError(message, f"{self.flag} {self.text}")
@@ -157,6 +187,9 @@ class _SetParser:
             existing = lst[i] if i < len(lst) else None
             if existing is not None and not isinstance(existing, list):
                 raise self.fail(f"index {i} holds {type_name(existing)}, not a list")
+            self.lists += 1  # a[0][0][0]...: nested lists count like nested names
+            if self.lists > MAX_NESTED_NAME_LEVEL:
+                raise self.fail(f"list index nested more than {MAX_NESTED_NAME_LEVEL} deep")
             inner_list, more = self.list_item(list(existing or []), j, level)
             return _set_index(lst, i, inner_list), more
         inner = dict(lst[i]) if i < len(lst) and isinstance(lst[i], dict) else {}
@@ -241,7 +274,7 @@ def typed_value(text: str) -> Any:
         return 0
     if text and text[0] != "0":
         body = text[1:] if text[0] in "+-" else text
-        if body.isdigit() and body.isascii():
+        if body.isdigit() and body.isascii() and len(body) <= 19:  # longer ones are no int64: text
             n = int(text)
             if -(2**63) <= n < 2**63:
                 return n
@@ -257,25 +290,33 @@ def apply_set(data: Values, arg: str, kind: str = "--set") -> None:
     elif kind == "--set-file":
         def reader(path: str) -> str:
             try:
-                return Path(path).read_text(encoding="utf-8")
+                return _newlines(read_limited(path).decode("utf-8"))
             except FileNotFoundError:
                 raise ValuesError(f"file {path!r} not found", f"--set-file {arg}") from None
-            except (OSError, UnicodeDecodeError) as e:
+            except _TooLarge:
+                raise ValuesError(f"file {path!r} is larger than {MAX_VALUES_BYTES >> 20} MiB",
+                                  f"--set-file {arg}") from None
+            except (OSError, ValueError) as e:  # UnicodeDecodeError is a ValueError, and so is a NUL
                 raise ValuesError(f"cannot read {path!r}: {e}", f"--set-file {arg}") from None
     else:
         raise ValueError(kind)
     if "=" not in arg and kind != "--set-file":
         raise ValuesError("expected KEY=VALUE", f"{kind} {arg}")
+    try:  # bytes that are not UTF-8 (in a non-UTF-8 locale) would end up in the manifest as such
+        arg.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValuesError("argument is not UTF-8 text", f"{kind} {printable(arg)}") from None
     _SetParser(arg, kind, reader).parse_into(data)
 
 
 def user_values(files: Iterable[tuple[str | Path, str]] = (), sets: Iterable[tuple[str, str]] = (),
-                mapping: Values | None = None) -> Values:
+                chart_files: int = 0, mapping: Values | None = None) -> Values:
     """User values: the ``(path, label)`` files merged in order, then ``mapping`` (values given
-    as data), then each ``(flag, arg)``."""
+    as data), then each ``(flag, arg)``. The first ``chart_files`` files are the chart's own
+    (profiles), which the disk cache may keep."""
     data: Values = {}
-    for path, label in files:
-        merge_maps(data, read_values_file(path, label))
+    for i, (path, label) in enumerate(files):
+        merge_maps(data, read_values_file(path, label, persist=i < chart_files))
     if mapping:
         merge_maps(data, plain_values(mapping))
     for kind, arg in sets:

@@ -11,7 +11,7 @@ import math
 import re
 
 from .errors import ValuesError
-from .golang import INT64_MAX, INT64_MIN, UINT64_MAX, go_g, go_g32, go_key, merge_maps, parse_int, type_name
+from .golang import INT64_MAX, INT64_MIN, UINT64_MAX, format_float32, go_g, go_key, merge_maps, parse_int, type_name
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -78,6 +78,8 @@ def resolve_plain(text: str) -> Any:
     if not (first.isdigit() and first.isascii()) and first not in ("+", "-"):
         return text
     plain = text.replace("_", "")
+    if len(plain) > 400:  # no int64 and no float64 either: yaml.v2 keeps such a number as text
+        return text
     n = parse_int(plain)
     if n is None:
         n = parse_int(plain, unsigned=True)
@@ -114,24 +116,6 @@ def _construct_plain(loader: Any, node: Any) -> Any:
     return resolve_plain(node.value)
 
 
-def _construct_set(loader: Any, node: Any) -> Any:
-    if node.id != "mapping":
-        raise _tag_error(node, "a map")
-    return {key: None for key in loader.construct_mapping(node)}
-
-
-def _construct_pairs(loader: Any, node: Any) -> Any:
-    if node.id != "sequence" or any(item.id != "mapping" for item in node.value):
-        raise _tag_error(node, "a list of maps")
-    return [loader.construct_mapping(item, deep=True) for item in node.value]
-
-
-def _tag_error(node: Any, expected: str) -> Exception:
-    import yaml
-    return yaml.constructor.ConstructorError(None, None, f"{node.tag.rsplit(':', 1)[-1]} needs {expected}",
-                                             node.start_mark)
-
-
 def _construct_number(loader: Any, node: Any) -> Any:
     """An explicit ``!!int`` or ``!!float``: the scalar must read as a number."""
     value = resolve_plain(loader.construct_scalar(node))
@@ -161,15 +145,12 @@ def _yaml() -> Any:
             return super().resolve(kind, value, implicit)
 
     GoYamlLoader.add_constructor(_PLAIN_TAG, _construct_plain)
-    # yaml.v2 keeps a timestamp's text, reads a set as a map of nulls and an ordered map as a
-    # list of one-entry maps.
-    GoYamlLoader.add_constructor("tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node))
-    GoYamlLoader.add_constructor("tag:yaml.org,2002:set", _construct_set)
-    GoYamlLoader.add_constructor("tag:yaml.org,2002:omap", _construct_pairs)
-    GoYamlLoader.add_constructor("tag:yaml.org,2002:pairs", _construct_pairs)
     GoYamlLoader.add_constructor("tag:yaml.org,2002:int", _construct_number)
     GoYamlLoader.add_constructor("tag:yaml.org,2002:float", _construct_number)
     GoYamlLoader.flatten_mapping = _budgeted_flatten(base_loader.flatten_mapping, yaml)
+    GoYamlLoader.construct_mapping = _unique_keys(base_loader.construct_mapping, yaml)
+    for kind in _NOT_JSON:  # PyYAML would build sets, dates, pairs: none is a value
+        GoYamlLoader.add_constructor(f"tag:yaml.org,2002:{kind}", _refuse_type)
 
     class GoYamlDumper(base_dumper):  # type: ignore[misc,valid-type]
         """Emitter settings and representers that reproduce Helm's ``toYaml``."""
@@ -182,6 +163,45 @@ def _yaml() -> Any:
     return yaml
 
 
+# Refused: a value of these types would read differently elsewhere (`!!binary` is read as Helm
+# reads it, as the text its base64 holds).
+_NOT_JSON = ("set", "omap", "pairs", "timestamp")
+
+
+def _refuse_type(loader: Any, node: Any) -> Any:
+    import yaml
+    raise yaml.constructor.ConstructorError(
+        None, None, f"{node.tag.replace('tag:yaml.org,2002:', '!!')} is not a values type (maps, lists, strings, "
+        "numbers, booleans and null are)", node.start_mark)
+
+
+def _check_unique(loader: Any, node: Any, yaml: Any) -> None:
+    """Refuse a map that sets one key twice (yaml.v2 and PyYAML keep the last silently, and the
+    first block is lost), naming both lines. Checked before merge keys are expanded: a key that
+    overrides a merged one is what ``<<`` is for."""
+    checked = loader.__dict__.setdefault("unique_checked", set())
+    if id(node) in checked:
+        return
+    checked.add(id(node))
+    seen: dict[tuple[str, str], Any] = {}
+    for key_node, _ in node.value:
+        if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
+            continue
+        first = seen.setdefault((key_node.tag, key_node.value), key_node)
+        if first is not key_node:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key {key_node.value!r} (first set at line {first.start_mark.line + 1}); "
+                "the earlier one would be lost", key_node.start_mark)
+
+
+def _unique_keys(construct_mapping: Any, yaml: Any) -> Any:
+    def checked_construct_mapping(loader: Any, node: Any, deep: bool = False) -> Any:
+        if isinstance(node, yaml.MappingNode):
+            _check_unique(loader, node, yaml)
+        return construct_mapping(loader, node, deep)
+    return checked_construct_mapping
+
+
 def _budgeted_flatten(flatten: Any, yaml: Any) -> Any:
     """PyYAML's merge-key expansion, refusing documents whose merges copy more than
     :data:`MAX_MERGED_ENTRIES` entries in all."""
@@ -192,6 +212,7 @@ def _budgeted_flatten(flatten: Any, yaml: Any) -> Any:
             merged = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
             for sub in merged:
                 if isinstance(sub, yaml.MappingNode):
+                    _check_unique(loader, sub, yaml)  # before its own merges are folded in
                     flatten_mapping(loader, sub)  # final size first; flattening twice is a no-op
                     loader.merged_entries = getattr(loader, "merged_entries", 0) + len(sub.value)
                     if loader.merged_entries > MAX_MERGED_ENTRIES:
@@ -221,7 +242,7 @@ def json_key(key: Any, path: tuple = ()) -> str:
     if isinstance(key, int) and INT64_MIN <= key <= INT64_MAX:
         return str(key)
     if isinstance(key, float):  # yaml.v2's spelling of the special values, as sigs.k8s.io/yaml borrows it
-        text = go_g32(key)
+        text = format_float32(key)
         return {"+Inf": ".inf", "-Inf": "-.inf", "NaN": ".nan"}.get(text, text)
     if isinstance(key, bytes):
         return key.decode("utf-8", "replace")
@@ -241,7 +262,7 @@ def _json_scalar(value: Any, path: tuple) -> Any:
     return value
 
 
-def _normalize(value: Any, where: str) -> Any:
+def _normalize(value: Any, where: str, json_numbers: bool = True) -> Any:
     """The document as Helm holds it after its JSON round trip (string keys, float64 numbers,
     see :func:`json_key` and :func:`_json_scalar`); reject recursive and exploding (alias bomb)
     documents."""
@@ -254,7 +275,7 @@ def _normalize(value: Any, where: str) -> Any:
         elif isinstance(v, list):
             children = enumerate(v)
         else:
-            return _json_scalar(v, path), 1
+            return (_json_scalar(v, path) if json_numbers else v), 1
         vid = id(v)
         if vid in active:
             raise ValuesError("a YAML alias refers to itself (recursive document)", where)
@@ -305,9 +326,12 @@ def _normalized(doc: Any, text: str, where: str) -> Any:
         raise ValuesError(f"{shown + ': ' if shown else ''}{e.message}", loc) from None
 
 
-def _cached(kind: str, text: str, parse: Any, cache_name: str = "yaml") -> Any:
+def _cached(kind: str, text: str, parse: Any, persist: bool = True, cache_name: str = "yaml") -> Any:
     """``parse()``'s result for this exact text, from the on-disk cache when it was seen before
-    (a fresh object each time: callers may change what they get)."""
+    (a fresh object each time: callers may change what they get). Without ``persist`` (user
+    values, which hold passwords) the text is parsed every time and nothing is stored."""
+    if not persist:
+        return parse()
     import marshal
 
     from .cache import DiskCache, digest
@@ -324,9 +348,10 @@ def _cached(kind: str, text: str, parse: Any, cache_name: str = "yaml") -> Any:
     return value
 
 
-def load_values_text(text: str, where: str) -> dict:
-    """Parse one values document (a map, or empty) read from ``where`` (a path or flag)."""
-    return _cached("values:", text, lambda: _load_values_text(text, where))
+def load_values_text(text: str, where: str, persist: bool = False) -> dict:
+    """Parse one values document (a map, or empty) read from ``where`` (a path or flag). Only a
+    chart's own values files may be ``persist``-ed in the on-disk cache, never a user's."""
+    return _cached("values:", text, lambda: _load_values_text(text, where), persist)
 
 
 def _parse_all(text: str, where: str) -> list[Any]:
@@ -372,13 +397,29 @@ def parse_document(text: str) -> Any:
     return yaml.load(text, Loader=yaml.PlainLoader)
 
 
+_JSON_TAGS = frozenset(f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "bool", "null", "map", "seq"))
+
+
 def document_problem(text: str) -> tuple[int, int, str] | None:
     """Why a rendered document is not valid YAML, as ``(line, column, problem)`` (1-based within
     the document), or None when it parses. Only the parser runs: no objects are built."""
     yaml = _yaml()
+    anchors: set[str] = set()
     try:
-        for _ in yaml.parse(text, Loader=yaml.PlainLoader):
-            pass
+        # Events only (no objects are built), but what every consumer must be able to load: an
+        # alias names an anchor defined before it, and tags are the JSON types.
+        for event in yaml.parse(text, Loader=yaml.PlainLoader):
+            if isinstance(event, yaml.AliasEvent):
+                if event.anchor not in anchors:
+                    mark = event.start_mark
+                    return mark.line + 1, mark.column + 1, f"alias *{event.anchor} names no anchor"
+            elif isinstance(event, yaml.NodeEvent):
+                if event.anchor is not None:
+                    anchors.add(event.anchor)
+                tag = getattr(event, "tag", None)
+                if tag is not None and tag != "!" and tag not in _JSON_TAGS:
+                    mark = event.start_mark
+                    return mark.line + 1, mark.column + 1, f"tag {tag.replace('tag:yaml.org,2002:', '!!')} is not one every reader loads"
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -388,6 +429,17 @@ def document_problem(text: str) -> tuple[int, int, str] | None:
         return before.count("\n") + 1, e.position - before.rfind("\n"), f"{e.reason} (#x{e.character:04x})" \
             if isinstance(e.character, int) else e.reason
     return None
+
+
+def scalar_spans(text: str) -> list[tuple[int, int, str]] | None:
+    """Each scalar of a rendered document as ``(start, end, value)``: character offsets of its
+    text as written (quotes included) and the string it reads as. None if the text does not scan."""
+    yaml = _yaml()
+    try:
+        return [(t.start_mark.index, t.end_mark.index, t.value)
+                for t in yaml.scan(text, Loader=yaml.PlainLoader) if isinstance(t, yaml.ScalarToken)]
+    except yaml.YAMLError:
+        return None
 
 
 # Text that stays one plain scalar wherever a template prints it (bare, inside quotes, as a key,
@@ -656,10 +708,10 @@ def to_yaml(value: Any, prepare: Any = None) -> str:
 
 def load_manifest_documents(text: str, where: str) -> list[Any]:
     """Every YAML document of a Kubernetes manifest, read as kubectl and the API server read it
-    (yaml.v2's implicit types: ``on`` is a boolean, dates stay strings), cached by content.
+    (yaml.v2's implicit types: ``on`` is a boolean, dates stay strings).
     A syntax error raises :class:`ValuesError` naming ``where:line:column``."""
-    # Manifests have a cache file of their own: every render reads the values cache, none needs these.
-    return _cached("manifest:", text, lambda: _parse_all(text, where), "manifests")
+    # Not kept on disk: a manifest carries the user's values (a Secret's password) as they are.
+    return _cached("manifest:", text, lambda: _parse_all(text, where), False, "manifests")
 
 
 _MANIFESTS: dict[str, list[list[Any]]] = {}
@@ -672,8 +724,171 @@ def load_manifest_texts(texts: list[str], wheres: list[str]) -> list[list[Any]]:
     joined = "\x00".join(texts)
     found = _MANIFESTS.get(joined)
     if found is None:
-        found = _cached("manifests:", joined, lambda: [_parse_all(t, w) for t, w in zip(texts, wheres)], "manifests")
+        found = _cached("manifests:", joined, lambda: [_parse_all(t, w) for t, w in zip(texts, wheres)], False,
+                        "manifests")
         if len(_MANIFESTS) >= 4:
             _MANIFESTS.clear()
         _MANIFESTS[joined] = found
     return found
+
+
+# --- manifests read and written object by object (sidecar injection) ---------------------------
+
+def load_document(text: str, where: str, first_line: int = 1) -> Any:
+    """One document of a Kubernetes manifest, read with Go's YAML 1.1 rules (as kubectl and
+    istioctl read it); ``first_line`` is where the document starts in its file, so that a
+    syntax error names ``where:line:column`` of the file."""
+    yaml = _yaml()
+    try:  # plain documents (no anchors, aliases or tags), the common case: built straight from events
+        return _events_to_object(yaml.parse(text, Loader=yaml.PlainLoader), yaml)
+    except (_NotSimple, yaml.YAMLError):  # the full loader handles them, or names the error
+        pass
+    try:
+        docs = list(yaml.load_all(text, Loader=yaml.GoYamlLoader))
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        loc = f"{where}:{mark.line + first_line}:{mark.column + 1}" if mark else where
+        raise ValuesError(f"invalid YAML: {e.problem or e.context or 'invalid YAML'}", loc) from None
+    except yaml.YAMLError as e:
+        raise ValuesError(f"invalid YAML: {e}", where) from None
+    if len(docs) > 1:
+        raise ValuesError("expected one YAML document, found several", where)
+    return _normalize(docs[0], where, json_numbers=False) if docs else None
+
+
+def _events_to_object(events: Any, yaml: Any) -> Any:
+    """One document's object from parser events, with the Go loader's implicit types; raises
+    _NotSimple for what only the full loader builds (anchors, aliases, tags, merge keys, complex
+    keys, several documents, deep nesting) - three times faster than PyYAML's constructor."""
+    ScalarEvent, MappingStartEvent, SequenceStartEvent = yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent
+    CollectionEndEvent, DocumentStartEvent = yaml.CollectionEndEvent, yaml.DocumentStartEvent
+    stack: list[Any] = []  # open collections: [container, pending key or _NO_KEY]
+    result: Any = None
+    documents = 0
+    for ev in events:
+        cls = type(ev)
+        if cls is ScalarEvent:
+            if ev.anchor is not None or (ev.tag is not None and ev.tag != "!"):
+                raise _NotSimple
+            value: Any = ev.value
+            if not ev.style and ev.implicit[0]:  # plain (the C parser says "", the Python one None)
+                value = resolve_plain(value)
+        elif cls is MappingStartEvent or cls is SequenceStartEvent:
+            if ev.anchor is not None or (ev.tag is not None and ev.tag != "!") or len(stack) > MAX_DEPTH:
+                raise _NotSimple
+            container: Any = {} if cls is MappingStartEvent else []
+            stack.append([container, _NO_KEY])
+            continue
+        elif isinstance(ev, CollectionEndEvent):
+            value = stack.pop()[0]
+        elif cls is DocumentStartEvent:
+            documents += 1
+            if documents > 1:
+                raise _NotSimple
+            continue
+        elif isinstance(ev, yaml.AliasEvent):
+            raise _NotSimple
+        else:  # stream and document ends
+            continue
+        if not stack:
+            result = value
+            continue
+        top = stack[-1]
+        if type(top[0]) is list:
+            top[0].append(value)
+        elif top[1] is _NO_KEY:
+            if type(value) in (dict, list):
+                raise _NotSimple
+            if type(value) is not str:
+                if value == "<<" or type(value) is float and value != value:
+                    raise _NotSimple
+                value = go_key(value)
+            top[1] = value
+        else:
+            if top[1] == "<<":
+                raise _NotSimple  # a merge key (resolved as such only in the full loader)
+            top[0][top[1]] = value
+            top[1] = _NO_KEY
+    return result
+
+
+_NO_KEY = object()
+
+
+@functools.lru_cache(maxsize=1)
+def _ordered_dumper() -> Any:
+    yaml = _yaml()
+
+    class OrderedDumper(yaml.GoYamlDumper):  # type: ignore[misc,name-defined]
+        """Helm's scalars, but maps keep their own key order (a manifest keeps its author's)."""
+
+    def repr_ordered(dumper: Any, value: dict) -> Any:
+        return dumper.represent_mapping("tag:yaml.org,2002:map", list(value.items()))
+
+    OrderedDumper.add_representer(dict, repr_ordered)
+    OrderedDumper.add_multi_representer(dict, repr_ordered)
+    return OrderedDumper
+
+
+def dump_document(value: Any) -> str:
+    """One object as block YAML, keys in their own order, strings quoted only where another type
+    would read back; ends with a newline."""
+    if type(value) is dict and value:
+        try:  # plain data, the common case: written directly, without PyYAML's representer
+            lines: list[str] = []
+            _document_block(value, 0, lines)
+            return "\n".join(lines) + "\n"
+        except _NotSimple:
+            pass
+    yaml = _yaml()
+    text = yaml.dump(value, Dumper=_ordered_dumper(), default_flow_style=False, allow_unicode=True,
+                     sort_keys=False, width=1 << 16)
+    return text[:-4] if text.endswith("\n...\n") else text
+
+
+def _document_scalar(value: Any, column: int, indent: int) -> str:
+    """A scalar as ``toYaml`` writes it, or quoted where ``toYaml`` would need PyYAML's emitter
+    to choose a style: single quotes (nothing escaped) unless the text holds one, else double
+    quotes with JSON's escapes (which are YAML's)."""
+    try:
+        return _simple_scalar(value, column, indent)
+    except _NotSimple:
+        if type(value) is str and "\n" not in value and value.isprintable() and "\x7f" not in value:
+            if "'" not in value and value[:1] != " " and value[-1:] != " ":
+                return f"'{value}'"
+            import json
+            return json.dumps(value, ensure_ascii=False)
+        raise
+
+
+def _document_block(value: Any, indent: int, out: list[str]) -> None:
+    """Block YAML of plain data with every map in its own key order (lists not indented under
+    their key, as kubectl and yaml.v2 write them); raises _NotSimple for anything else."""
+    pad = " " * indent
+    if type(value) is dict:
+        for key, item in value.items():
+            if type(key) is not str or "\n" in key:
+                raise _NotSimple
+            k = _document_scalar(key, indent, indent)
+            if type(item) is dict and item:
+                out.append(f"{pad}{k}:")
+                _document_block(item, indent + 2, out)
+            elif type(item) is list and item:
+                out.append(f"{pad}{k}:")
+                _document_block(item, indent, out)
+            elif type(item) in (dict, list):
+                out.append(f"{pad}{k}: {'{}' if type(item) is dict else '[]'}")
+            else:
+                out.append(f"{pad}{k}: {_document_scalar(item, indent + len(k) + 2, indent)}")
+    elif type(value) is list:
+        for item in value:
+            if type(item) in (dict, list) and item:
+                start = len(out)
+                _document_block(item, indent + 2, out)
+                out[start] = f"{pad}- {out[start][indent + 2:]}"
+            elif type(item) in (dict, list):
+                out.append(f"{pad}- {'{}' if type(item) is dict else '[]'}")
+            else:
+                out.append(f"{pad}- {_document_scalar(item, indent + 2, indent)}")
+    else:
+        raise _NotSimple

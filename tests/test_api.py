@@ -152,9 +152,9 @@ def test_each_values_file_is_read_once_per_render(make_chart, tmp_path, monkeypa
     site.write_text("a: 2\n")
     reads = []
     real = values.read_values_file
-    def counted(path, label=None):
+    def counted(path, label=None, persist=False):
         reads.append(path)
-        return real(path, label)
+        return real(path, label, persist)
 
     for module in (values, origin):  # wherever a reader may be bound
         monkeypatch.setattr(module, "read_values_file", counted, raising=False)

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 _PARSER = jinja2.Environment(trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, autoescape=False)
 
 # Operators by Jinja node: `*` and `**` go through the runtime, which bounds what they build.
-_BINARY = {"Add": "({} + {})", "Sub": "({} - {})", "Div": "({} / {})", "FloorDiv": "({} // {})", "Mod": "({} % {})",
+_BINARY = {"Add": "({} + {})", "Sub": "({} - {})", "Div": "({} / {})", "FloorDiv": "({} // {})", "Mod": "md({}, {})",
            "And": "({} and {})", "Or": "({} or {})", "Mul": "mul({}, {})", "Pow": "pw({}, {})"}
 _UNARY = {"Not": "(not {})", "Neg": "(-{})", "Pos": "(+{})"}
 _COMPARE = {"eq": "==", "ne": "!=", "gt": ">", "gteq": ">=", "lt": "<", "lteq": "<=", "in": "in", "notin": "not in"}

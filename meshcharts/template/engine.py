@@ -13,7 +13,8 @@ from collections import namedtuple
 import marshal
 import re
 
-from . import funcs, runtime
+from . import bounds, funcs, runtime
+from ..budget import BudgetError, spend
 from ..cache import DiskCache, IdentityMemo, digest
 from ..errors import TemplateError
 from ..golang import glob_match, go_str
@@ -264,6 +265,7 @@ def _include(name: Any, arg: Any = None) -> str:
         text = template(_define_context(arg))
     finally:
         state.depth -= 1
+    spend(len(text))  # an exponential fan-out of includes stops at the output budget
     if remembered:
         state.included[memo_key] = (arg, text)
     return text
@@ -281,7 +283,9 @@ def _tpl(text: Any, arg: Any = None) -> str:
         state.included.clear()
     try:
         template = state.engine.compile(source, f"{where} (tpl)", 1)
-        return template(_define_context(arg))
+        text = template(_define_context(arg))
+        spend(len(text))
+        return text
     finally:
         for name, old in saved.items():
             if old is None:
@@ -347,6 +351,7 @@ class Engine:
                 template = self.compile(text, path)
                 try:
                     out[path] = template(scope)
+                    spend(len(out[path]))
                 except TemplateError as e:
                     if e.where:  # already located (a syntax error in an included define)
                         raise
@@ -369,7 +374,7 @@ class Engine:
             message = "template recursion too deep (an include that calls itself?)"
         elif isinstance(error, runtime.SecurityError):
             message = f"not allowed in a template: {error.message}"
-        elif isinstance(error, (runtime.TemplateRuntimeError, TemplateError)):
+        elif isinstance(error, (runtime.TemplateRuntimeError, TemplateError, BudgetError)):
             message = getattr(error, "message", None) or str(error)
             if isinstance(error, NotAMap) and scope is not None:
                 message += _holder(error.value, scope["Values"], path)
@@ -432,13 +437,13 @@ def _walk(chart: Chart, values: Values, parent_path: str, release: dict,
 
 # What templates see besides their own variables, and the names compiled code is run with.
 _GLOBALS: dict[str, Any] = {**runtime.GLOBALS, **funcs.FUNCTIONS, "include": _include, "template": _include,
-                            "tpl": _tpl}
-runtime.ENGINE_FILTERS.update(funcs.FILTERS, toYaml=_printed_once("toYaml", funcs.to_yaml_filter),
+                            "tpl": _tpl, "lipsum": bounds.lipsum}
+runtime.ENGINE_FILTERS.update(funcs.FILTERS, **bounds.FILTERS, toYaml=_printed_once("toYaml", funcs.to_yaml_filter),
                               entries=_printed_once("entries", funcs.entries), format=funcs.printf,
                               indent=_indent, nindent=_nindent)
 _NAMESPACE: dict[str, Any] = {
     "resolve": _resolve, "ga": runtime.getattr_, "gi": runtime.getitem, "fin": runtime.finalize,
-    "cc": runtime.concat, "mul": runtime.multiply, "pw": runtime.power, "cl": runtime.callable_,
+    "cc": runtime.concat, "mul": runtime.multiply, "md": bounds.modulo, "pw": runtime.power, "cl": runtime.callable_,
     "nsset": runtime.set_attribute, "U": runtime.Undefined, "NOT_PASSED": runtime.NOT_PASSED,
     "Loop": runtime.LoopContext, "Macro": runtime.Macro, "filt": runtime.filter_named, "test": runtime.test_named,
 }

@@ -10,6 +10,7 @@ import base64
 import posixpath
 import re
 
+from . import bounds
 from ..errors import TemplateError
 from ..golang import Missing, float_to_int64, go_g, go_quote, go_str, go_type, is_empty, is_nil, parse_int
 from ..golang import semver_compare as _semver_compare
@@ -123,8 +124,10 @@ def default(value: Any, fallback: Any = "") -> Any:
 
 
 def indent(text: Any, width: int) -> str:
+    text = go_str(text)
+    bounds.indent_size(text, width)
     pad = " " * int(width)
-    return pad + go_str(text).replace("\n", "\n" + pad)
+    return pad + text.replace("\n", "\n" + pad)
 
 
 def nindent(text: Any, width: int) -> str:
@@ -149,7 +152,9 @@ def trim_prefix(text: Any, prefix: str) -> str:
 
 
 def replace(text: Any, old: str, new: str) -> str:
-    return go_str(text).replace(go_str(old), go_str(new))
+    text, old, new = go_str(text), go_str(old), go_str(new)
+    bounds.replace_size(text, old, new)
+    return text.replace(old, new)
 
 
 def contains(text: Any, sub: Any) -> bool:

@@ -513,7 +513,10 @@ def reverse(value: Any) -> Any:
 def join(value: Any, d: str = "", attribute: Any = None) -> str:
     if attribute is not None:
         value = [_attribute_of(v, attribute) for v in value]
-    return _soft_str(d).join(_soft_str(v) for v in value)
+    items, separator = [_soft_str(v) for v in value], _soft_str(d)
+    if len(separator) * len(items) > MAX_REPEAT:
+        raise TemplateRuntimeError(f"join would build more than {MAX_REPEAT} characters")
+    return separator.join(items)
 
 
 def first(seq: Any) -> Any:
