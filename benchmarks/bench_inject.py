@@ -83,7 +83,7 @@ def main() -> None:
     a = ap.parse_args()
 
     from meshcharts import render
-    from meshcharts.inject import build_options, inject_text
+    from meshcharts.injection.api import build_options, inject_text
 
     work = Path(tempfile.mkdtemp(prefix="meshcharts-bench-inject-"))
     workload = work / "deployments.yaml"

@@ -14,25 +14,25 @@ __all__ = ["render", "lint", "inject", "RenderOptions", "render_options", "effec
 
 
 def __getattr__(name: str) -> Any:  # imports on first use keep `meshcharts --help` fast
-    if name in ("render", "lint", "RenderOptions", "render_options", "effective_values"):
-        from . import api as module
+    if name in ("render", "RenderOptions", "render_options", "effective_values"):
+        from . import api as module  # on first use: `import meshcharts` stays cheap
         return getattr(module, name)
-    if name == "Finding":
-        from .schema import Problem
-        return Problem
+    if name in ("lint", "Finding"):
+        from . import linting  # on first use, as above
+        return getattr(linting, name)
     if name in ("Manifest", "Document"):
-        from . import manifest
+        from . import manifest  # on first use, as above
         return getattr(manifest, name)
     if name in ("validate_render", "validate_manifest", "validate_path"):
-        from . import validate
+        from . import validate  # on first use, as above
         return getattr(validate, name)
     if name == "read_manifest_path":
-        from .manifest import read_manifest_path
+        from .manifest import read_manifest_path  # on first use, as above
         return read_manifest_path
-    if name == "inject":  # the package, callable as the function (see meshcharts.inject)
-        import importlib
-        return importlib.import_module(".inject", __name__)
+    if name == "inject":
+        from .injection.api import inject  # on first use, as above
+        return inject
     if name == "MeshchartsError":
-        from .errors import MeshchartsError
+        from .errors import MeshchartsError  # on first use, as above
         return MeshchartsError
     raise AttributeError(name)

@@ -12,19 +12,20 @@ import re
 from collections import namedtuple
 from pathlib import Path
 
+from .budget import budgeted
 from .bundle import ChartSource, resolve
+from .cache import DiskCache
 from .loader import Chart, load_chart
-from .errors import ChartError, MeshchartsError, TemplateError
+from .errors import ChartError, MeshchartsError, TemplateError, ValuesError
+from .golang import semver_compare
 from .manifest import Manifest, build_manifest, check_yaml, show_only
-from .origin import Origins
-from .values import Values, copy_values, enabled_tree
+from .origin import Origins, dotted
+from .values import Values, copy_values, enabled_tree, plain_values
 from .yamlio import inert
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, Iterable, Mapping
-
-    from .schema import Problem as Finding
 
 DEFAULT_KUBE_VERSION = "v1.36.0"
 # Group/versions `helm template` reports without a cluster (client-go's known set).
@@ -145,7 +146,6 @@ def checked(options: RenderOptions) -> RenderOptions:
     if options.chart is not None and not isinstance(options.chart, (str, Path)):
         raise TypeError(f"chart must be a str, a Path or None, not {type(options.chart).__name__}")
     if options.values is not None:
-        from .values import plain_values
         changes["values"] = plain_values(options.values)
     return options._replace(**changes)
 
@@ -162,7 +162,7 @@ def chart_source(options: RenderOptions) -> ChartSource:
 
 @functools.lru_cache(maxsize=1)
 def _engine():
-    from .template.engine import Engine
+    from .template.engine import Engine  # the template stage: not for `values`, `profiles`, `lint --help`
     return Engine()
 
 
@@ -193,7 +193,7 @@ def check_values(options: RenderOptions, tree: Chart, values: Values, origins: O
     or ``--set`` input there is nothing to check (and jsonschema is never imported)."""
     if chart_source(options).bundled and not options.values_files and not options.sets() and not options.values:
         return []
-    from .schema import check, has_schema
+    from .schema import check, has_schema  # only with user values to check
     return check(tree, values, origins) if has_schema(tree) else []
 
 
@@ -216,7 +216,7 @@ def _load_values(options: RenderOptions) -> tuple[Chart, Values, Origins, bool]:
     user = origins.values()
     user_inert = not (options.values_files or options.sets() or options.values) or inert(user)
     if not user_inert:
-        from .guard import refuse_unwritable
+        from .guard import refuse_unwritable  # only renders with user text need the guards
         refuse_unwritable(origins)
     tree, values = enabled_tree(chart, user)
     return tree, values, origins, user_inert
@@ -229,7 +229,7 @@ def effective_values(options: RenderOptions) -> Values:
 
 
 def _capabilities(options: RenderOptions) -> dict:
-    from .template.engine import APIVersions, KubeVersion
+    from .template.engine import APIVersions, KubeVersion  # the template stage, as in _engine
     try:
         kube = KubeVersion(options.kube_version)
     except ValueError:
@@ -241,7 +241,6 @@ def _capabilities(options: RenderOptions) -> dict:
 def _check_kube_version(chart: Chart, capabilities: dict) -> None:
     constraint = chart.metadata.get("kubeVersion")
     if constraint:
-        from .golang import semver_compare
         try:
             fits = semver_compare(str(constraint), capabilities["KubeVersion"].Version)
         except ValueError as e:
@@ -294,15 +293,13 @@ def render_options(options: RenderOptions) -> Manifest:
     ``manifest.warnings``."""
     options = checked(options)
     check_release(options.name, options.namespace)
-    from .budget import budgeted
     with budgeted(options.time_limit, options.output_limit):
         tree, values, origins, user_inert = _load_values(options)
         warnings = check_values(options, tree, values, origins)
         if options.values_files or options.sets() or options.values:
-            from .guard import warnings as guard_warnings
+            from .guard import warnings as guard_warnings  # only renders with user values need the guards
             warnings += [str(p) for p in guard_warnings(origins, chart_of(options), user_inert)]
         rendered = render_templates_naming_values(options, tree, values, origins)
-    from .cache import DiskCache
     DiskCache.save_all()
     manifest = build_manifest(rendered)
     # As Helm does. The bundled chart's templates are tested to print valid YAML, so there only a
@@ -315,7 +312,7 @@ def render_options(options: RenderOptions) -> Manifest:
     if options.show_only:
         manifest = show_only(manifest, options.show_only)
     if options.registry is not None or options.check_registry is not None:
-        from . import registry
+        from . import registry  # only with --registry or --check-registry
         manifest = registry.apply(manifest, values, options.registry, options.check_registry)
     manifest.warnings = warnings
     return manifest
@@ -327,8 +324,6 @@ def rejected_value(error: MeshchartsError, origins: Origins) -> MeshchartsError:
     path = getattr(error, "values_path", None)
     if path is None:
         return error
-    from .errors import ValuesError
-    from .origin import dotted
     # A check may name a key the user left out (a route without `to`): point at the nearest one set.
     where = next((w for w in (origins.where(path[:n]) for n in range(len(path), 0, -1)) if w), None)
     return ValuesError(f"{dotted(path)}: {error.message}", where or error.where)
@@ -360,24 +355,3 @@ def render(profile: str = "default", *, values_files: Iterable[str | Path] | str
         namespace=namespace, kube_version=kube_version, api_versions=api_versions,
         show_only=show_only, registry=registry, check_registry=check_registry, time_limit=time_limit,
         output_limit=output_limit))
-
-
-def lint(profile: str = "default", *, values_files: Iterable[str | Path] | str | Path = (),
-         values: Mapping[str, Any] | None = None, set_values: Iterable[str] | str = (),
-         set_string_values: Iterable[str] | str = (), set_file_values: Iterable[str] | str = (),
-         name: str = "istio", namespace: str = "istio-system", chart: str | Path | None = None,
-         kube_version: str = DEFAULT_KUBE_VERSION, api_versions: Iterable[str] | str = ()) -> list[Finding]:
-    """What ``meshcharts lint`` reports for these values, as data: one :class:`Finding` each
-    (``path``: the key path, ``message``, ``where``: ``file:line:column`` or the ``--set``
-    argument, None for a chart default; ``str(finding)`` is the line ``lint`` prints). An empty
-    list means no problems.
-
-    Raises:
-        MeshchartsError: input that cannot be read at all (a missing file, a broken ``--set``).
-        TypeError: an argument of the wrong type, naming the parameter.
-    """
-    from .linting import lint as run_lint
-    return run_lint(RenderOptions(
-        chart=chart, profile=profile, values_files=values_files, values=values, set_values=set_values,
-        set_string_values=set_string_values, set_file_values=set_file_values, name=name,
-        namespace=namespace, kube_version=kube_version, api_versions=api_versions))

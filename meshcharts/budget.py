@@ -138,7 +138,7 @@ class budgeted:
         self.token = _CURRENT.set(self.budget)
         self.timer = None
         if self.budget.deadline is not None or self.budget.output_limit:
-            import signal
+            import signal  # only a render with a budget arms a timer; --help and imports skip it
             if hasattr(signal, "setitimer"):
                 previous = signal.getsignal(signal.SIGALRM)
                 if previous in (signal.SIG_DFL, signal.SIG_IGN, None):  # not someone else's timer
@@ -154,7 +154,7 @@ class budgeted:
 
     def __exit__(self, kind: Any, error: Any, traceback: Any) -> bool:
         if self.timer is not None:
-            import signal
+            import signal  # loaded already by __enter__
             signal.setitimer(signal.ITIMER_REAL, 0, 0)
             signal.signal(signal.SIGALRM, self.timer)
         _CURRENT.reset(self.token)

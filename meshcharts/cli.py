@@ -85,7 +85,7 @@ class _Version(argparse.Action):
         super().__init__(option_strings, dest, nargs=0, help="Show the version and exit.")
 
     def __call__(self, parser: Any, namespace: Any, values: Any, option_string: Any = None) -> None:
-        from importlib.metadata import PackageNotFoundError, version
+        from importlib.metadata import PackageNotFoundError, version  # 35 ms: only for --version
         try:
             found = version("meshcharts")
         except PackageNotFoundError:
@@ -164,13 +164,14 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
         help="text: one line per finding and a summary (stderr on problems); json: a report on stdout. "
              "Default: text.")
     if only in (None, "inject"):
-        from .inject import command as inject_command
+        from .injection import command as inject_command  # only to build inject's flags (this module alone)
         inject_command.configure(command("inject", inject_command.SUMMARY, inject_command.DETAILS), _value_flags)
     return parser
 
 
 def _options(args: argparse.Namespace, rewrite_images: bool = True):
     """The render options the flags give (``images --registry`` names mirrors, it does not rewrite)."""
+    # Each command imports what it runs, so `--help` and the light commands start without the pipeline.
     from .api import RenderOptions
     return RenderOptions(chart=args.chart, profile=args.profile, values_files=tuple(args.values_files),
                          set_values=tuple(args.set_values), set_string_values=tuple(args.set_string_values),
@@ -192,10 +193,10 @@ def _warn(manifest: Any) -> None:
 
 
 def _render(args: argparse.Namespace) -> int:
-    from .api import render_options
+    from .api import render_options  # per command, as in _options
     manifest = render_options(_options(args))
     _warn(manifest)
-    from . import validate
+    from . import validate  # per command, as in _options
     if args.validate:
         report = validate.validate_manifest(manifest, args.kube_version)
         sys.stderr.write(report.text() if report.findings else "")
@@ -208,7 +209,7 @@ def _render(args: argparse.Namespace) -> int:
             print(f"Note: Kubernetes {args.kube_version} no longer serves {', '.join(unserved)}; "
                   "see `meshcharts validate` with the same flags", file=sys.stderr)
     if args.output_dir:
-        from .manifest import write_output_dir
+        from .manifest import write_output_dir  # per command, as in _options
         for path in write_output_dir(manifest, args.output_dir):
             print(f"wrote {path}")
     else:
@@ -217,10 +218,10 @@ def _render(args: argparse.Namespace) -> int:
 
 
 def _images(args: argparse.Namespace) -> int:
-    from .api import render_options
+    from .api import render_options  # per command, as in _options
     from .registry import format_images, list_images
     if args.manifest:
-        from .manifest import Manifest, read_manifest_path
+        from .manifest import Manifest, read_manifest_path  # per command, as in _options
         manifest = Manifest(read_manifest_path(args.manifest))
     else:
         manifest = render_options(_options(args, rewrite_images=False))
@@ -230,16 +231,16 @@ def _images(args: argparse.Namespace) -> int:
 
 
 def _values(args: argparse.Namespace) -> int:
-    from .api import effective_values
+    from .api import effective_values  # per command, as in _options
     from .yamlio import to_yaml
     sys.stdout.write(to_yaml(effective_values(_options(args))) + "\n")
     return 0
 
 
 def _lint(args: argparse.Namespace) -> int:
-    from .linting import lint as run_lint
+    from .linting import lint_options  # per command, as in _options
     warnings: list[Any] = []
-    found = run_lint(_options(args), validation_warnings=warnings)
+    found = lint_options(_options(args), validation_warnings=warnings)
     for warning in warnings:
         print(f"Warning: {warning}", file=sys.stderr)
     for problem in found:
@@ -252,7 +253,7 @@ def _lint(args: argparse.Namespace) -> int:
 
 
 def _profiles(args: argparse.Namespace) -> int:
-    from .bundle import resolve
+    from .bundle import resolve  # per command, as in _options
     source = resolve(args.chart)
     names = source.profile_names()
     width = max(len(n) for n in names)
@@ -262,12 +263,12 @@ def _profiles(args: argparse.Namespace) -> int:
 
 
 def _inject(args: argparse.Namespace) -> int:
-    from .inject.command import run
+    from .injection.command import run  # per command, as in _options
     return run(args, _options)
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from . import validate
+    from . import validate  # per command, as in _options
     try:
         if args.manifest is not None:
             if _render_flags_given(args):
@@ -294,7 +295,7 @@ def _render_flags_given(args: argparse.Namespace) -> bool:
 
 
 def _charts(args: argparse.Namespace) -> int:
-    from .bundle import bundled, bundled_names
+    from .bundle import bundled, bundled_names  # per command, as in _options
     from .yamlio import load_data
     names = bundled_names()
     width = max(len(n) for n in names)
@@ -321,7 +322,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     if args.command is None:
         parser.print_help()
         sys.exit(2)
-    from .outputguard import guarded_stdout
+    from .outputguard import guarded_stdout  # not for --help and usage errors
     with guarded_stdout() as guard:
         try:
             status = COMMANDS[args.command](args)

@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import re
 
-from .golang import go_str, type_name, value_kind
+from .errors import ValuesError, printable
+from .golang import go_quote, go_str, type_name, value_kind
 from .origin import KeyPath, Origins, dotted
 from .schema import Problem
+from .template.funcs import bare_or_quoted
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -185,8 +187,6 @@ _PASTED_MAPS = re.compile(r"^(labels|serviceAnnotations|podAnnotations|annotatio
 def _misread_reason(text: str, quoted: bool) -> str | None:
     """Why Helm's output, printing ``text`` raw (between ``"`` when ``quoted``), would read back
     as something else than meshcharts' output, which quotes it; None when both print it alike."""
-    from .golang import go_quote
-    from .template.funcs import bare_or_quoted
     if quoted:
         if go_quote(text) == f'"{text}"':
             return None  # nothing to escape: Helm's literal quotes print the same
@@ -234,7 +234,6 @@ _UNWRITABLE = re.compile("[\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 def refuse_unwritable(origins: Origins) -> None:
     """Raise :class:`~meshcharts.errors.ValuesError` for user text (a value or a key) holding a
     character YAML cannot hold raw, naming where it was set."""
-    from .errors import ValuesError, printable
     for path, value in _user_leaves(origins.values()):
         for text in (path[-1], value):
             m = _UNWRITABLE.search(text) if isinstance(text, str) else None

@@ -11,18 +11,44 @@
 from __future__ import annotations
 
 
-from .loader import Chart
+from . import api
 from .errors import MeshchartsError, TemplateError
+from .loader import Chart
+from .manifest import build_manifest, check_yaml
 from .origin import KeyPath, Origins, dotted
 from .schema import Problem, has_schema, unknown_keys, violations
 from .values import Values
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any, Iterator
+    from pathlib import Path
+    from typing import Any, Iterable, Iterator, Mapping
 
 
-def lint(options: Any, validation_warnings: list[Any] | None = None) -> list[Problem]:
+def lint(profile: str = "default", *, values_files: Iterable[str | Path] | str | Path = (),
+         values: Mapping[str, Any] | None = None, set_values: Iterable[str] | str = (),
+         set_string_values: Iterable[str] | str = (), set_file_values: Iterable[str] | str = (),
+         name: str = "istio", namespace: str = "istio-system", chart: str | Path | None = None,
+         kube_version: str = api.DEFAULT_KUBE_VERSION, api_versions: Iterable[str] | str = ()) -> list[Problem]:
+    """What ``meshcharts lint`` reports for these values, as data: one :class:`Finding` each
+    (``path``: the key path, ``message``, ``where``: ``file:line:column`` or the ``--set``
+    argument, None for a chart default; ``str(finding)`` is the line ``lint`` prints). An empty
+    list means no problems.
+
+    Raises:
+        MeshchartsError: input that cannot be read at all (a missing file, a broken ``--set``).
+        TypeError: an argument of the wrong type, naming the parameter.
+    """
+    return lint_options(api.RenderOptions(
+        chart=chart, profile=profile, values_files=values_files, values=values, set_values=set_values,
+        set_string_values=set_string_values, set_file_values=set_file_values, name=name,
+        namespace=namespace, kube_version=kube_version, api_versions=api_versions))
+
+
+Finding = Problem  # the name the Python API gives a lint finding
+
+
+def lint_options(options: Any, validation_warnings: list[Any] | None = None) -> list[Problem]:
     """The findings for ``options`` (a :class:`~meshcharts.api.RenderOptions`), in the order
     above, each a :class:`~meshcharts.schema.Problem` (``path``, ``message``, ``where``); when
     there are none, the errors ``meshcharts validate`` finds in the manifest (its warnings go to
@@ -40,9 +66,7 @@ def lint(options: Any, validation_warnings: list[Any] | None = None) -> list[Pro
 
 
 def _value_findings(options: Any) -> list[Problem]:
-    from . import api
-    from .guard import culprits, warnings
-    from .manifest import build_manifest, check_yaml
+    from .guard import culprits, warnings  # only lint and renders with user values need the guards
 
     options = api.checked(options)
     api.check_release(options.name, options.namespace)
@@ -57,6 +81,7 @@ def _value_findings(options: Any) -> list[Problem]:
     found += warnings(origins, api.chart_of(options))
     seen: set[KeyPath] = set()
     try:
+        # the structure check is needed only when values are checked, not by --help
         from .budget import budgeted
         from .structure import check_structure
         with budgeted(options.time_limit, options.output_limit):

@@ -243,7 +243,7 @@ def _inside(path: str, root: str, where: str) -> None:
 
 
 def _schema(path: str, where: str) -> dict[str, Any]:
-    import json
+    import json  # only for a chart with a values schema
     try:
         schema = json.loads(_read_text(path, where))
     except json.JSONDecodeError as e:

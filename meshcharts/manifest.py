@@ -3,14 +3,19 @@
 Documents of all template files in path order, stably sorted by Helm's install order (unknown
 kinds after the known ones, by kind name), hooks last; each headed by ``---`` and
 ``# Source: <path>``. Sorting reads only each document's head (``kind:`` and the hook
-annotation); the full YAML is parsed only when a caller asks for a document's object.
+annotation) from its text; a document whose head is not written that way (JSON style, quoted
+keys) is parsed instead. Otherwise the full YAML is parsed only when a caller asks for a
+document's object.
 """
 from __future__ import annotations
 
 import re
+import sys
 from pathlib import Path
 
 from .errors import MeshchartsError, TemplateError, printable
+from .golang import glob_match
+from .yamlio import document_problem, load_manifest_documents, parse_document
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -70,7 +75,6 @@ class Document:
         """The parsed object (parsed on first use); a document that is not YAML raises
         :class:`~meshcharts.errors.TemplateError` naming its template."""
         if self._object is None:
-            from .yamlio import document_problem, parse_document
             try:
                 self._object = parse_document(self.text)
             except Exception as e:  # PyYAML's own errors: say which template printed the document
@@ -147,7 +151,9 @@ def _metadata(chunk: str) -> str:
     return chunk[start:end.start()] if end else chunk[start:]
 
 
-def _hook(chunk: str) -> bool:
+def _hook(chunk: str) -> bool | None:
+    """Whether the document is a hook, read from its text; None when the text does not say in a
+    way read here (annotations in flow style, a block scalar as the value): then it is parsed."""
     if "helm.sh/hook" not in (chunk if len(chunk) < 4096 else _metadata(chunk)):  # the common case, quickly
         return False
     chunk = _metadata(chunk)
@@ -158,9 +164,32 @@ def _hook(chunk: str) -> bool:
             break
         at = chunk.find("helm.sh/hook", at + 1)
     else:
-        return False
-    events = [e.strip() for e in m.group(1).split(",") if e.strip()]
+        return None if "{" in chunk else False
+    value = m.group(1).strip()
+    return None if value[:1] in (">", "|", "") else _hook_events(value)
+
+
+def _hook_events(annotation: str) -> bool:
+    """Whether a ``helm.sh/hook`` annotation names hook events Helm knows (and only those)."""
+    events = [e.strip() for e in annotation.split(",") if e.strip()]
     return bool(events) and all(e in HOOK_EVENTS for e in events)
+
+
+def _parsed_head(source: str, chunk: str, kind_seen: str = "") -> Document:
+    """A document whose head the fast path cannot read (JSON style, quoted or flow keys): its
+    kind and hook from the parsed object, as Helm reads every document's head."""
+    try:
+        parsed = parse_document(chunk)
+    except Exception:  # not YAML (PyYAML's errors): sorted by what was seen, and check_yaml names it
+        return Document(source, chunk, kind_seen)
+    if not isinstance(parsed, dict):
+        return Document(source, chunk, "", parsed=parsed)
+    kind = parsed.get("kind")
+    meta = parsed.get("metadata")
+    annotations = meta.get("annotations") if isinstance(meta, dict) else None
+    hook = annotations.get("helm.sh/hook") if isinstance(annotations, dict) else None
+    return Document(source, chunk, kind if isinstance(kind, str) else "",
+                    isinstance(hook, str) and _hook_events(hook), parsed=parsed)
 
 
 def split_documents(source: str, text: str) -> list[Document]:
@@ -175,7 +204,9 @@ def split_documents(source: str, text: str) -> list[Document]:
         if not chunk or _is_blank(chunk):
             continue
         m = _KIND.match(chunk, 0 if chunk.startswith("kind:") else chunk.find("\nkind:") + 1 or len(chunk))
-        docs.append(Document(source, chunk, m.group(1) if m else "", _hook(chunk)))
+        hook = _hook(chunk) if m else None
+        docs.append(Document(source, chunk, m.group(1), hook) if hook is not None
+                    else _parsed_head(source, chunk, m.group(1) if m else ""))
     return docs
 
 
@@ -206,7 +237,6 @@ def _not_yaml(doc: Document, problem: tuple[int, int, str], number: int | None =
 def check_yaml(manifest: Manifest) -> None:
     """Refuse a document that is not valid YAML, as Helm does ("YAML parse error on <template>"):
     most often a value a template prints without quoting."""
-    from .yamlio import document_problem
     count: dict[str, int] = {}
     for doc in manifest.documents:
         count[doc.source] = count.get(doc.source, 0) + 1
@@ -219,7 +249,6 @@ def show_only(manifest: Manifest, patterns: Iterable[str]) -> Manifest:
     """Keep the documents whose source matches any pattern (full path, or the path inside the
     chart as Helm's ``--show-only`` takes it; ``*`` stays within a path segment). A pattern
     that matches nothing is an error."""
-    from .golang import glob_match
     kept: list[Document] = []
     taken: set[int] = set()
     # Grouped by pattern in argument order, as Helm prints them; a document that several
@@ -244,7 +273,7 @@ def write_output_dir(manifest: Manifest, directory: str | Path) -> list[Path]:
     and keeping the directory's other files; the directory changes in one step (see
     :mod:`meshcharts.outputdir`), so a failure or a kill leaves it as it was. No path may leave
     ``directory``."""
-    from .outputdir import replace_tree
+    from .outputdir import replace_tree  # shutil and fcntl only for --output-dir
     files = {source: "".join(d.render() for d in docs) for source, docs in manifest.by_source().items()}
     return replace_tree(directory, files)
 
@@ -263,7 +292,6 @@ def read_manifest(text: str, where: str) -> list[Document]:
     output), else ``where``; ``number`` is its 1-based place among the file's documents (empty
     documents not counted); ``object`` is the document as the API server reads it. Text that is
     not YAML raises :class:`MeshchartsError` naming ``where:line:column``."""
-    from .yamlio import load_manifest_documents
     docs: list[Document] = []
     start = 0
     for separator in [*_SEPARATOR.finditer(text), None]:
@@ -292,7 +320,6 @@ def read_manifest_path(path: str | Path, stdin: Any = None) -> list[Document]:
     """:func:`read_manifest` of a file, of ``-`` (``stdin``, default ``sys.stdin``), or of every
     ``.yaml``/``.yml``/``.json`` file below a directory (an ``--output-dir`` render), in path order."""
     if str(path) == "-":
-        import sys
         return read_manifest((stdin or sys.stdin).read(), "-")
     root = Path(path)
     if root.is_dir():

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from .errors import MeshchartsError
 from .values import Values, apply_set, user_values
+from .yamlio import key_position
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -80,7 +81,6 @@ class Origins:
                 return f"{flag} {arg}"
         if self.mapping is not None and holds(self.mapping, path):
             return "values=" + dotted(path)
-        from .yamlio import key_position
         for file, label in reversed(self.files):
             text = self._texts.get(label)
             if text is None:

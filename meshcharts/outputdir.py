@@ -83,6 +83,24 @@ def replace_tree(directory: str | Path, files: Mapping[str, str | bytes], remove
     return [real / p for p in planned]
 
 
+def replace_file(path: str | Path, text: str) -> None:
+    """Replace the file ``path`` by ``text`` in one step (a temporary file beside it, renamed
+    over it), with the mode the umask gives: a reader sees the old file or the new one."""
+    target = Path(path)
+    if "\0" in str(path) or target.is_dir():
+        raise MeshchartsError("not a file that can be written", str(path))
+    temporary = target.parent / f".{target.name}.meshcharts-new-{os.getpid()}"
+    try:
+        _write_file(target.parent, PurePosixPath(temporary.name), text, str(target.parent))
+        os.replace(temporary, target)
+    except OSError as e:
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
+        raise MeshchartsError(f"cannot write output: {e.strerror}", str(path)) from None
+
+
 def _holds_cwd(target: Path) -> bool:
     """Whether the working directory is ``target`` or inside it: swapping would leave this
     process (and the shell that started it) in the deleted old tree."""
@@ -114,7 +132,7 @@ class _locked:
 
     def __enter__(self) -> None:
         try:
-            import fcntl
+            import fcntl  # POSIX only: ImportError below
         except ImportError:  # no advisory locks here: writes are still atomic, just not serialised
             return
         self.fd = os.open(self.parent, os.O_RDONLY)
@@ -250,7 +268,7 @@ _RENAME_EXCHANGE = 2
 
 def _exchange(a: Path, b: Path) -> bool:
     try:
-        import ctypes
+        import ctypes  # 5 ms, only for the atomic exchange of two directories
         libc = ctypes.CDLL(None, use_errno=True)
         renameat2 = libc.renameat2
     except (OSError, AttributeError, ImportError):

@@ -15,7 +15,7 @@ import sys
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any, Iterator
+    from typing import Any
 
 PIPE_CLOSED_STATUS = 141  # 128 + SIGPIPE
 

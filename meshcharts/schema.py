@@ -15,14 +15,16 @@ from __future__ import annotations
 
 import difflib
 import json
+import marshal
 from dataclasses import dataclass
 
-from .cache import IdentityMemo, digest
+from .cache import DiskCache, IdentityMemo, digest
 from .loader import Chart
 from .errors import ChartError, ValuesError, printable
 from .origin import KeyPath, Origins, dotted
 from .values import Values
 from .golang import type_name
+from .yamlio import yaml_number
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -97,7 +99,7 @@ def _user_path(path: KeyPath) -> KeyPath:
 
 
 def _compile(schema: dict) -> Any:
-    import jsonschema
+    import jsonschema  # 40 ms: only when values must be checked against a schema
     cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft7Validator)
     cls.check_schema(schema)
     _check_refs(schema)
@@ -151,6 +153,7 @@ def _check_refs(schema: dict) -> None:
 
 
 def _pointer(schema: dict, ref: str) -> Any:
+    # jsonschema (40 ms) only when a schema is checked; bundled charts without user values skip it
     import jsonschema
     from urllib.parse import unquote
     if not ref.startswith("#"):
@@ -198,7 +201,7 @@ def _search(pattern: str, text: str) -> bool:
 
 
 def _pattern(validator: Any, pattern: str, instance: Any, schema: dict) -> Iterator[Any]:
-    import jsonschema
+    import jsonschema  # loaded already: called by jsonschema's validator
     if validator.is_type(instance, "string") and not _search(pattern, instance):
         yield jsonschema.ValidationError(f"{instance!r} does not match {pattern!r}")
 
@@ -212,7 +215,7 @@ def _pattern_properties(validator: Any, patterns: dict, instance: Any, schema: d
 
 
 def _additional_properties(validator: Any, extra: Any, instance: Any, schema: dict) -> Iterator[Any]:
-    import jsonschema
+    import jsonschema  # loaded already: called by jsonschema's validator
     if not validator.is_type(instance, "object"):
         return
     known, patterns = schema.get("properties", {}), list(schema.get("patternProperties", {}))
@@ -230,7 +233,7 @@ _VALIDATORS = IdentityMemo(_compile, 256)
 
 def _validator(chart: Chart) -> Any:
     """The compiled validator of a chart's schema (once per schema per process)."""
-    import jsonschema
+    import jsonschema  # as in _compile
     try:
         return _VALIDATORS(chart.schema)
     except jsonschema.SchemaError as e:
@@ -272,7 +275,6 @@ def _shown(value: Any) -> str:
     if isinstance(value, (dict, list)):
         return ""
     if isinstance(value, (int, float)) and not isinstance(value, bool) and value == value and abs(value) != float("inf"):
-        from .yamlio import yaml_number
         return yaml_number(value)  # as the user wrote it, not Python's float form (1000.0)
     text = json.dumps(value, ensure_ascii=False)
     return f"{text[:60]}..." if len(text) > 60 else text
@@ -285,7 +287,6 @@ _SCHEMA_DIGESTS = IdentityMemo(
 
 
 def _verdict_key(chart: Chart, values: Values) -> str:
-    import marshal
     try:  # marshal's format 2 writes content only (no back-references), four times faster than repr
         data = marshal.dumps(values, 2)
     except ValueError:  # a value marshal does not take (from the Python API): its text form
@@ -294,12 +295,10 @@ def _verdict_key(chart: Chart, values: Values) -> str:
 
 
 def _known_valid(chart: Chart, values: Values) -> bool:
-    from .cache import DiskCache
     return DiskCache.named("schema").get(_verdict_key(chart, values)) is True
 
 
 def _remember_valid(chart: Chart, values: Values) -> None:
-    from .cache import DiskCache
     DiskCache.named("schema").put(_verdict_key(chart, values), True)
 
 

@@ -16,7 +16,10 @@ from __future__ import annotations
 import bisect
 import re
 
-from .errors import TemplateError, ValuesError, printable
+from .errors import ValuesError, printable
+from .origin import dotted
+from .values import copy_values
+from .yamlio import inert, scalar_spans
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -37,7 +40,6 @@ def check_structure(manifest: Manifest, origins: Origins, tree: Chart,
     writes): when ``rerender`` is given, a suspect value is confirmed by rendering once more with
     the value replaced by an inert placeholder. If its text then breaks out of scalars as often
     as before, those places are the chart's, not the value's."""
-    from .yamlio import inert
     texts: dict[str, list[tuple[tuple, bool]]] = {}
     for text, path, is_key in _user_strings(origins.values(with_profiles=False)):
         if text.strip() and not inert(text):
@@ -65,7 +67,6 @@ def check_structure(manifest: Manifest, origins: Origins, tree: Chart,
 def _breakouts(manifest: Manifest, text: str) -> list[tuple[Any, int, int]]:
     """Where ``text`` appears in the manifest outside one scalar: ``(document, its number among
     its template's documents, offset)``."""
-    from .yamlio import scalar_spans
     found = []
     number: dict[str, int] = {}
     for doc in manifest.documents:
@@ -101,7 +102,6 @@ def _new_in(found: list, baseline: list) -> list:
 
 def _replaced(user: Values, places: list[tuple[tuple, bool]], placeholder: str) -> Values:
     """A copy of ``user`` with the string (or map key) at each place replaced by ``placeholder``."""
-    from .values import copy_values
     copy = copy_values(user)
     for path, is_key in places:
         node: Any = copy
@@ -151,7 +151,6 @@ def _stays_scalar(doc: str, spans: list, starts: list, at: int, text: str) -> bo
 
 
 def _error(doc: Any, number: int, at: int, text: str, path: tuple, origins: Origins, tree: Chart) -> ValuesError:
-    from .origin import dotted
     where = origins.where(path) or dotted(path)
     line_no = doc.text.count("\n", 0, at) + 1
     shown = doc.text.split("\n")[line_no - 1]

@@ -7,6 +7,7 @@ from a parent into every enabled child, never upward or sideways.
 """
 from __future__ import annotations
 
+import marshal
 from pathlib import Path
 
 from .cache import IdentityMemo
@@ -463,7 +464,6 @@ def enabled_tree(chart: Chart, user: Values) -> tuple[Chart, Values]:
     start enabled; tags (top-level ``tags:``) may disable; a condition (first path holding a bool)
     overrides tags; unlisted children always render. A disabled child's section then stays as
     the parent level left it: no defaults of its own, no globals (Helm coalesces again without it)."""
-    import marshal
     try:  # the same values again (a pipeline, a watch loop, a benchmark): the same result, shared
         key: Any = (id(chart), marshal.dumps(user, 2))
     except ValueError:  # not plain data (the Python API takes any mapping): work it out each time

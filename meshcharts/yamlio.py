@@ -7,9 +7,11 @@ order, double quotes for strings that would read back as another type, literal b
 from __future__ import annotations
 
 import functools
+import marshal
 import math
 import re
 
+from .cache import DiskCache, digest
 from .errors import ValuesError
 from .golang import INT64_MAX, INT64_MIN, UINT64_MAX, format_float32, go_g, go_key, merge_maps, parse_int, type_name
 
@@ -59,7 +61,7 @@ def _is_timestamp(text: str) -> bool:
         return False
     if hour is not None and zone is None and text[10] in "Tt":
         return False
-    import calendar
+    import calendar  # only for text shaped like a date
     if not 1 <= int(month) <= 12 or not 1 <= int(day) <= calendar.monthrange(int(year), int(month))[1]:
         return False
     return hour is None or (int(hour) < 24 and int(minute) < 60 and int(second) < 60)
@@ -120,7 +122,7 @@ def _construct_number(loader: Any, node: Any) -> Any:
     """An explicit ``!!int`` or ``!!float``: the scalar must read as a number."""
     value = resolve_plain(loader.construct_scalar(node))
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        import yaml
+        import yaml  # PyYAML's error type; PyYAML is loading this document, so it costs nothing
         raise yaml.constructor.ConstructorError(None, None, f"cannot read {node.value!r} as {node.tag.rsplit(':', 1)[-1]}",
                                                 node.start_mark)
     return value
@@ -130,7 +132,7 @@ def _construct_number(loader: Any, node: Any) -> Any:
 def _yaml() -> Any:
     """PyYAML with the loader and dumper meshcharts needs; imported on first use, since a render
     whose values files are cached and whose ``toYaml`` calls are plain never needs it."""
-    import yaml
+    import yaml  # 20 ms: a render of cached values and plain toYaml never needs PyYAML
 
     base_loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     base_dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
@@ -169,7 +171,7 @@ _NOT_JSON = ("set", "omap", "pairs", "timestamp")
 
 
 def _refuse_type(loader: Any, node: Any) -> Any:
-    import yaml
+    import yaml  # loaded already: called by PyYAML's loader
     raise yaml.constructor.ConstructorError(
         None, None, f"{node.tag.replace('tag:yaml.org,2002:', '!!')} is not a values type (maps, lists, strings, "
         "numbers, booleans and null are)", node.start_mark)
@@ -332,9 +334,6 @@ def _cached(kind: str, text: str, parse: Any, persist: bool = True, cache_name: 
     values, which hold passwords) the text is parsed every time and nothing is stored."""
     if not persist:
         return parse()
-    import marshal
-
-    from .cache import DiskCache, digest
     cache = DiskCache.named(cache_name)
     key = kind + digest(text.encode("utf-8", "surrogatepass"))
     blob = cache.get(key)
@@ -513,21 +512,23 @@ def _v2_key_less(a: str, b: str) -> int:
             return -1 if ca < cb else 1
         if al or bl:
             return -1 if bl else 1
+        # Go's unicode.IsDigit is Python's isdecimal (not isdigit, which takes "²"); a digit run
+        # is summed as Go does, rune minus '0' into an int64 that wraps.
         an = bn = 0
         if ca == "0" or cb == "0":
             j = i - 1
-            while j >= 0 and ar[j].isdigit():
+            while j >= 0 and ar[j].isdecimal():
                 if ar[j] != "0":
                     an = bn = 1
                     break
                 j -= 1
         ai = i
-        while ai < len(ar) and ar[ai].isdigit():
-            an = an * 10 + int(ar[ai])
+        while ai < len(ar) and ar[ai].isdecimal():
+            an = _wrap64(an * 10 + ord(ar[ai]) - 48)
             ai += 1
         bi = i
-        while bi < len(br) and br[bi].isdigit():
-            bn = bn * 10 + int(br[bi])
+        while bi < len(br) and br[bi].isdecimal():
+            bn = _wrap64(bn * 10 + ord(br[bi]) - 48)
             bi += 1
         if an != bn:
             return -1 if an < bn else 1
@@ -535,6 +536,10 @@ def _v2_key_less(a: str, b: str) -> int:
             return -1 if ai < bi else 1
         return -1 if ca < cb else 1
     return (len(ar) > len(br)) - (len(ar) < len(br))
+
+
+def _wrap64(n: int) -> int:
+    return (n + (1 << 63)) % (1 << 64) - (1 << 63)
 
 
 _v2_key = functools.cmp_to_key(_v2_key_less)
@@ -578,10 +583,10 @@ def _repr_number(dumper: Any, value: int | float) -> Any:
         text = ".nan" if value != value else ".inf" if value > 0 else "-.inf"
     else:
         text = yaml_number(value)
-    # Tagged as PyYAML's own resolver reads the text, so that it is written plain and untagged
-    # (PyYAML takes `1e+20` for text, yaml.v2 for a number: the output is yaml.v2's).
-    from yaml.nodes import ScalarNode
-    return dumper.represent_scalar(dumper.resolve(ScalarNode, text, (True, False)), text)
+    # yaml.v2 writes every number plain. PyYAML would add `!!float` where its own float pattern
+    # (which wants a dot) does not read the text as one, as in `1e+21`: so the scalar takes the
+    # tag PyYAML reads its text as, and no tag is written.
+    return dumper.represent_scalar(dumper.resolve(_yaml().ScalarNode, text, (True, False)), text)
 
 
 def _repr_dict(dumper: Any, value: dict) -> Any:
@@ -686,18 +691,32 @@ def _simple_block(value: Any, indent: int, out: list[str]) -> None:
 def to_yaml(value: Any, prepare: Any = None) -> str:
     """Helm's ``toYaml``: block style, yaml.v2 key order, no trailing newline. ``prepare`` turns
     values the full emitter cannot represent into plain data; the fast path never needs it."""
+    text = fast_yaml(value)
+    if text is not None:
+        return text
+    return full_yaml(prepare(value) if prepare is not None else value)
+
+
+def fast_yaml(value: Any) -> str | None:
+    """``toYaml`` of plain data written directly, or None when only the full emitter can write
+    ``value``. Most values (resources, labels, selectors) take this path and skip PyYAML."""
     if isinstance(value, (dict, list)) and not value:
         return "{}" if isinstance(value, dict) else "[]"
-    try:  # most values (resources, labels, selectors) are plain data: skip PyYAML's slow path
+    try:
         if type(value) in (dict, list):
             lines: list[str] = []
             _simple_block(value, 0, lines)
             return "\n".join(lines)
         return _simple_scalar(value, 0)
     except _NotSimple:
-        pass
-    if prepare is not None:
-        value = prepare(value)
+        return None
+
+
+def full_yaml(value: Any) -> str:
+    """``toYaml`` through PyYAML's emitter, set up as yaml.v2's; writes the same text as
+    :func:`fast_yaml` wherever that one writes any."""
+    if isinstance(value, (dict, list)) and not value:
+        return "{}" if isinstance(value, dict) else "[]"
     yaml = _yaml()
     text = yaml.dump(value, Dumper=yaml.GoYamlDumper, default_flow_style=False, allow_unicode=True,
                      sort_keys=False, width=80)

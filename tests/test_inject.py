@@ -11,7 +11,7 @@ import yaml
 
 from cli_runner import invoke
 from meshcharts import inject, render
-from meshcharts.inject.injector import canonical_quantity, decode
+from meshcharts.injection.injector import canonical_quantity, decode
 
 # Istio 1.0.6's own status version for the chart's default values: sha256 of the injector
 # template exactly as Helm renders it (every byte, whitespace-only lines too).
@@ -387,7 +387,7 @@ def test_readme_gives_the_real_signature_of_inject():
     import inspect
     import re
     from pathlib import Path
-    from meshcharts.inject import inject as inject_function
+    from meshcharts.injection.api import inject as inject_function
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
     documented = " ".join(re.search(r"`inject\((.*?)\)`\nreturns", readme, re.S).group(1).split())
     parts = []

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from meshcharts.inject.gotemplate import GoEnum, GoStruct, GoTemplateError, Template, go_sprintf
-from meshcharts.inject.mesh import go_duration, parse_go_duration
+from meshcharts.injection.gotemplate import GoEnum, GoStruct, GoTemplateError, Template, go_sprintf
+from meshcharts.injection.mesh import go_duration, parse_go_duration
 
 
 def run(text: str, data=None, funcs=None, delims=("[[", "]]")) -> str:

@@ -146,3 +146,28 @@ def test_output_is_byte_identical_across_hash_seeds():
     first, second = _render_in_subprocess("0"), _render_in_subprocess("31337")
     assert first.count("# Source:") > 3
     assert first == second
+
+
+def test_json_style_documents_get_their_kind_and_install_order(render_chart):
+    """A document written as JSON (or with quoted keys) has its head read by parsing it: its kind
+    sorts it and its hook annotation makes it a hook, as for block-style documents."""
+    manifest = render_chart({
+        "templates/a.yaml": '{"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "d"}}\n',
+        "templates/b.yaml": '"kind": "Service"\n"metadata":\n  "name": s\n',
+        "templates/c.yaml": ('{"kind": "Job", "metadata": {"name": "j", "annotations": '
+                             '{"helm.sh/hook": "post-install"}}}\n'),
+        "templates/d.yaml": doc("ConfigMap", "c"),
+    })
+    assert order(manifest) == [("ConfigMap", "c"), ("Service", "s"), ("Deployment", "d"), ("Job", "j")]
+    assert [d.is_hook for d in manifest.documents] == [False, False, False, True]
+
+
+@pytest.mark.parametrize("metadata", [
+    'metadata: {name: j, annotations: {"helm.sh/hook": post-install}}',
+    "metadata:\n  name: j\n  annotations: {helm.sh/hook: post-install}",
+    "metadata:\n  name: j\n  annotations:\n    helm.sh/hook: >-\n      post-install",
+], ids=["flow-metadata", "flow-annotations", "folded-value"])
+def test_a_hook_annotation_the_fast_path_cannot_read_is_parsed(render_chart, metadata):
+    manifest = render_chart({"templates/a.yaml": f"kind: Job\n{metadata}\n", "templates/b.yaml": doc("Service", "s")})
+    assert [(d.kind, d.name, d.is_hook) for d in manifest.documents] == [("Service", "s", False), ("Job", "j", True)]
+

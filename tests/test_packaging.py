@@ -18,17 +18,20 @@ def test_wheel_renders_demo_outside_the_repository(tmp_path):
     env_dir = tmp_path / "env"
     venv.EnvBuilder(with_pip=True).create(env_dir)
     py = env_dir / "bin" / "python"
-    # The dependencies come from where this test environment has them (a .pth line each, which
-    # does not run that environment's own .pth files, so its editable meshcharts stays out);
-    # meshcharts itself comes only from the wheel.
+    # meshcharts itself comes only from the wheel, installed first: pip would otherwise see the
+    # test environment's own meshcharts (when it is installed there, not editable) through the
+    # line below, call the wheel already installed and skip it.
+    subprocess.run([str(py), "-m", "pip", "install", "-q", "--no-deps", "--no-index", str(wheel)],
+                   check=True, capture_output=True)
+    # The dependencies come from where this test environment has them: a .pth line each, which
+    # goes after the new environment's own site-packages (so the wheel's meshcharts wins) and does
+    # not run that environment's .pth files (so an editable meshcharts stays out).
     import jinja2
     import yaml
     site = subprocess.run([str(py), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
                           capture_output=True, text=True, check=True).stdout.strip()
     dep_dirs = sorted({str(Path(m.__file__).resolve().parent.parent) for m in (jinja2, yaml)})
     (Path(site) / "meshcharts-test-deps.pth").write_text("\n".join(dep_dirs) + "\n")
-    subprocess.run([str(py), "-m", "pip", "install", "-q", "--no-deps", "--no-index", str(wheel)],
-                   check=True, capture_output=True)
     work = tmp_path / "elsewhere"
     work.mkdir()
     proc = subprocess.run([str(py), "-m", "meshcharts", "render", "--profile", "demo"], cwd=work,

@@ -100,6 +100,8 @@ FILES = {
     "conf/a.txt": "ay",
     "conf/sub/c.txt": "sea",
     "data.json": '{"k": "{{ not a template }}"}',
+    ".env": "dotted",
+    "env": "plain",
 }
 
 
@@ -107,6 +109,7 @@ FILES = {
     ('{{ Files.Get("conf/a.txt") }}', "ay"),
     ('{{ Files.Get("data.json") }}', '{"k": "{{ not a template }}"}'),
     ('{{ Files.Get("absent.txt") }}', ""),
+    ('{{ Files.Get("./.env") }}|{{ Files.Get(".env") }}|{{ Files.Get("./conf/a.txt") }}', "dotted|dotted|ay"),
     ('{% for p, t in Files.Glob("conf/*.txt") | items %}{{ p }}={{ t | trim }};{% endfor %}',
      "conf/a.txt=ay;conf/b.txt=bee;"),
     ('{{ Files.Glob("conf/*.txt").AsConfig() }}', "a.txt: ay\nb.txt: |\n  bee"),
@@ -114,7 +117,7 @@ FILES = {
     ('{{ Files.Get("values.yaml") }}|{{ Files.Get("Chart.yaml") }}|{{ Files.Get("templates/t.yaml") }}', "||"),
     ('{{ Files.Get("../outside.txt") }}|{{ Files.Get("/etc/hostname") }}', "|"),
     ('{{ Files.Glob("conf/[z-a].txt") }}|{{ Files.Glob("conf/[") }}', "map[]|map[]"),
-], ids=["get", "get-is-never-templated", "get-missing", "glob-sorted-one-level", "as-config", "as-config-empty",
+], ids=["get", "get-is-never-templated", "get-missing", "get-strips-a-dot-slash-prefix-only", "glob-sorted-one-level", "as-config", "as-config-empty",
         "chart-own-files-excluded", "no-read-outside-chart", "glob-that-does-not-compile-matches-nothing"])
 def test_files(out, body, expected):
     assert out(body, extra=FILES) == expected
@@ -198,6 +201,39 @@ def test_define_in_ordinary_template_does_not_print(render_chart):
     manifest = render_chart(
         {"templates/a.yaml": 'kind: T\n{% define "x" %}hidden{% enddefine %}\nv: {{ include("x", root) }}\n'})
     assert manifest.documents[0].text == "kind: T\nv: hidden"
+
+
+DEFINE_SYNTAX = [
+    # (template text, what it prints, define "x" renders to, or None: there is no define "x")
+    ('a\n  {% define "x" %}\nbody\n  {% enddefine %}\nb', "a\nb", "body\n"),
+    ('a {%- define "x" -%}  body  {%- enddefine -%} b', "ab", "body"),
+    ('{% define "x" +%}\nbody\n{% enddefine %}', "", "\nbody\n"),
+    ('{# {% define "x" %}in a comment{% enddefine %} #}kept', "kept", None),
+    ('{% raw %}{% define "x" %}raw{% enddefine %}{% endraw %}', '{% define "x" %}raw{% enddefine %}', None),
+    ('{% define "x" %}{% raw %}{% enddefine %}{% endraw %}{% enddefine %}', "", "{% enddefine %}"),
+    ('{% define "x" %}{% set v = 1 %}{{ v }}{% enddefine %}{{ v }}', "", "1"),
+    ('{% define "x\\"y" %}q{% enddefine %}{{ include("x\\"y", root) }}', "q", None),
+]
+
+
+@pytest.mark.parametrize(("text", "printed", "body"), DEFINE_SYNTAX, ids=[
+    "lstrip-and-trim-blocks", "minus-markers", "plus-keeps-the-newline", "comment-is-not-a-define",
+    "raw-block-is-not-a-define", "raw-block-inside-a-define", "define-has-its-own-scope", "escaped-name"])
+def test_define_is_a_tag_of_the_template_language(out, text, printed, body):
+    """Jinja's lexer reads define tags: comments, raw blocks and whitespace control as for any
+    block tag, and the body is a template of its own."""
+    assert out(text) == printed
+    included = 'v: {{ include("x", root) }}'
+    if body is None:
+        with pytest.raises(TemplateError, match='no template "x"'):
+            out(included, extra={"templates/_h.tpl": text})
+    else:
+        assert out('{{ include("x", root) }}', extra={"templates/_h.tpl": text}) == body
+
+
+def test_define_inside_another_tag_is_refused(render_chart):
+    with pytest.raises(TemplateError, match=r"parent/templates/a.yaml:2: define must stand at the top level"):
+        render_chart({"templates/a.yaml": 'kind: T\n{% if true %}{% define "x" %}{% enddefine %}{% endif %}\n'})
 
 
 def test_include_of_unknown_define_is_an_error(render_chart):

@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
-"""Derive meshcharts/inject/podtypes.json: the fields of the Kubernetes pod types as the Istio
+"""Derive meshcharts/injection/podtypes.json: the fields of the Kubernetes pod types as the Istio
 1.0.6 injector knows them (the k8s.io/api and apimachinery revisions vendored at that tag).
 
 The injector decodes its template's output into these Go types, so a field they lack is
 dropped, a number printed where a string is expected becomes that string, and so on; the JSON
 lets meshcharts do the same without Go. Run by a maintainer with a clone of istio/istio:
 
-    python3 tools/derive_pod_types.py ISTIO_GIT_DIR [TAG] > meshcharts/inject/podtypes.json
+    python3 tools/derive_pod_types.py ISTIO_GIT_DIR [TAG] > meshcharts/injection/podtypes.json
 
 Output: {"TypeName": [[GoField, jsonName, kind], ...]} for every struct reachable from
 PodSpec and ObjectMeta; kind is one of string, int, bool, float, quantity, intorstring, time,

@@ -53,19 +53,14 @@ def replace_size(text: str, old: str, new: str) -> None:
         refuse_past(len(text) + count * (len(new) - len(old)), "replace")
 
 
-def _bounded(name: str, size: Any) -> Any:
-    """Jinja's built-in filter ``name``, refusing arguments for which ``size`` is too large."""
-    found: list[Any] = []
-
+def _bounded(name: str, size: Any, jinja: Any) -> Any:
+    """Jinja's built-in filter ``name`` (``jinja(name)`` gives it), refusing arguments for which
+    ``size`` is too large."""
     def bounded(*args: Any, **kwargs: Any) -> Any:
         size(*args, **kwargs)
-        if not found:  # Jinja's own (the bridge environment's table holds this function)
-            from jinja2.filters import FILTERS as JINJA_FILTERS
-
-            from .compiler import _with_pass_arg
-            found.append(_with_pass_arg(JINJA_FILTERS[name]))
-        return found[0](*args, **kwargs)
+        return jinja(name)(*args, **kwargs)
     bounded.__name__ = bounded.__qualname__ = name
+    bounded.calls_jinja = True  # type: ignore[attr-defined]  # listed among the filters Jinja2 does
     return bounded
 
 
@@ -84,10 +79,14 @@ def _slice(value: Any, slices: Any, fill_with: Any = None) -> None:
     refuse_past(int(slices), "slice", runtime.MAX_RANGE)
 
 
-def lipsum(n: int = 5, html: bool = True, min: int = 20, max: int = 100) -> str:  # noqa: A002 - Jinja's names
-    refuse_past(int(n) * int(max) * 12, "lipsum")  # up to max words of at most 12 characters each
-    return runtime.lipsum(n, html, min, max)
+def bounded_builtins(jinja_filter: Any, jinja_global: Any) -> tuple[dict[str, Any], Any]:
+    """The bounded versions of Jinja's ``center``, ``wordwrap`` and ``slice`` filters and of its
+    ``lipsum`` global, given how to reach Jinja's own (the engine's bridge)."""
+    filters = {"center": _bounded("center", _center, jinja_filter),
+               "wordwrap": _bounded("wordwrap", _wordwrap, jinja_filter),
+               "slice": _bounded("slice", _slice, jinja_filter)}
 
-
-FILTERS = {"center": _bounded("center", _center), "wordwrap": _bounded("wordwrap", _wordwrap),
-           "slice": _bounded("slice", _slice)}
+    def lipsum(n: int = 5, html: bool = True, min: int = 20, max: int = 100) -> str:  # noqa: A002 - Jinja's names
+        refuse_past(int(n) * int(max) * 12, "lipsum")  # up to max words of at most 12 characters each
+        return jinja_global("lipsum")(n, html, min, max)
+    return filters, lipsum

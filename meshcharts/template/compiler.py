@@ -1,10 +1,15 @@
-"""Templates to Python code (Jinja2's one home in meshcharts).
+"""Templates to Python code.
 
-Jinja2 parses a template (its syntax, whitespace control and ``trim_blocks``/``lstrip_blocks``);
-this module turns the parsed tree into a Python function that calls only
-:mod:`meshcharts.runtime`. The code object is what the engine caches on disk, so a render whose
-templates are cached never imports Jinja2. Line numbers in the code are the template's, so a
-failing template's traceback names its own file and line.
+Jinja2 parses a template (its syntax, whitespace control and ``trim_blocks``/``lstrip_blocks``,
+and ``define``, a tag of its own here); this module turns the parsed tree into Python functions
+that call only :mod:`.runtime`, :mod:`.funcs` and the filter table the engine hands in. The code
+object is what the engine caches on disk, so a render whose templates are cached never imports
+Jinja2. Line numbers in the code are the template's, so a failing template's traceback names its
+own file and line.
+
+Running the code defines ``root(variables) -> text`` (the template's own text) and ``DEFINES``,
+the template's ``define`` blocks as ``(name, function)`` pairs, each function rendering its body
+as a template of its own.
 
 Scoping follows Jinja's: ``{% set %}`` inside a ``for`` body, a macro, ``with`` or a filter block
 stays there (and starts each loop pass from the outer value); ``if`` makes no scope.
@@ -15,15 +20,41 @@ import ast
 
 import jinja2
 from jinja2 import nodes
+from jinja2.ext import Extension
 
-from . import runtime
 from ..errors import TemplateError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-_PARSER = jinja2.Environment(trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, autoescape=False)
+
+
+class DefineTag(Extension):
+    """``{% define "name" %}...{% enddefine %}``: a named body that ``include`` renders. It is a
+    tag of Jinja's parser, so raw blocks, comments and whitespace control around and inside it
+    are the lexer's, as for any block tag. The body parses as Jinja's extension blocks do (a
+    call block of this extension), and the code generator makes it a function of its own."""
+    tags = {"define"}
+
+    def parse(self, parser: Any) -> Any:
+        lineno = next(parser.stream).lineno
+        name = parser.stream.expect("string").value
+        body = parser.parse_statements(("name:enddefine",), drop_needle=True)
+        call = self.call_method("define", [nodes.Const(name)], lineno=lineno)
+        return nodes.CallBlock(call, [], [], body, lineno=lineno)
+
+
+def _define_name(node: nodes.Node) -> str | None:
+    """The name of a ``define`` block, None for any other node."""
+    if (isinstance(node, nodes.CallBlock) and isinstance(node.call, nodes.Call)
+            and isinstance(node.call.node, nodes.ExtensionAttribute) and node.call.node.identifier == DefineTag.identifier):
+        return node.call.args[0].value
+    return None
+
+
+_PARSER = jinja2.Environment(trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, autoescape=False,
+                             extensions=[DefineTag])
 
 # Operators by Jinja node: `*` and `**` go through the runtime, which bounds what they build.
 _BINARY = {"Add": "({} + {})", "Sub": "({} - {})", "Div": "({} / {})", "FloorDiv": "({} // {})", "Mod": "md({}, {})",
@@ -43,23 +74,24 @@ class _Unsupported(Exception):
         self.lineno = lineno
 
 
-def compile_template(source: str, path: str, first_line: int = 1) -> Any:
+def compile_template(source: str, path: str, table: Any, first_line: int = 1) -> Any:
     """The code object of ``source`` (a template whose first line is line ``first_line`` of
-    ``path``); running it defines ``root(variables) -> str``."""
+    ``path``); running it defines ``root(variables) -> str`` and ``DEFINES``. ``table`` (a
+    :class:`.filters.Table`) says which filters and tests exist."""
     try:
-        return _compile(source, path, first_line)
+        return _compile(source, path, first_line, table)
     except RecursionError:  # Jinja's parser and ours recurse once per level of nesting
         raise TemplateError("template nests expressions or tags too deeply to compile", path) from None
     except SyntaxError as e:  # Python's own limits, e.g. at most 20 nested loops
         raise TemplateError(f"template too deeply nested to compile ({e.msg})", f"{path}:{e.lineno}") from None
 
 
-def _compile(source: str, path: str, first_line: int) -> Any:
+def _compile(source: str, path: str, first_line: int, table: Any) -> Any:
     try:
         tree = _PARSER.parse(source, name=path, filename=path)
     except jinja2.TemplateSyntaxError as e:
         raise TemplateError(f"template syntax error: {e.message}", f"{path}:{e.lineno + first_line - 1}") from None
-    gen = _CodeGen(path, first_line - 1)
+    gen = _CodeGen(path, first_line - 1, table)
     try:
         gen.template(tree)
     except _Unsupported as e:
@@ -71,72 +103,6 @@ def _compile(source: str, path: str, first_line: int) -> Any:
             node.lineno = node.end_lineno = line_of[node.lineno - 1]
             node.col_offset = node.end_col_offset = 0
     return compile(python, path, "exec", dont_inherit=True)
-
-
-# --- Jinja built-ins meshcharts does not do natively ---------------------------------------------
-
-_BRIDGE: dict[str, Any] = {}
-
-
-def _bridge_environment() -> Any:
-    """A Jinja environment whose lookups are meshcharts' own, for Jinja's rarer built-ins."""
-    env = _BRIDGE.get("env")
-    if env is None:
-        from jinja2.sandbox import SandboxedEnvironment
-
-        class _Env(SandboxedEnvironment):
-            def getattr(self, obj: Any, attribute: str) -> Any:
-                return runtime.getattr_(obj, attribute)
-
-            def getitem(self, obj: Any, argument: Any) -> Any:
-                return runtime.getitem(obj, argument)
-
-        env = _BRIDGE["env"] = _Env(autoescape=False)
-        env.undefined = lambda hint=None, obj=None, name=None, exc=None: runtime.Undefined(name, hint)
-        # Its `filter` and `test` tests, `map` and `select` know meshcharts' own too.
-        env.filters.update(runtime.FILTERS, **runtime.ENGINE_FILTERS)
-        env.tests.update(runtime.TESTS)
-    return env
-
-
-def _with_pass_arg(function: Any) -> Any:
-    from jinja2.nodes import EvalContext
-    from jinja2.runtime import Context
-    from jinja2.utils import _PassArg
-
-    env = _bridge_environment()
-    kind = _PassArg.from_obj(function)
-    if kind is None:
-        return function
-    first = {_PassArg.environment: env, _PassArg.eval_context: EvalContext(env),
-             _PassArg.context: Context(env, {}, None, {})}[kind]
-    return lambda *args, **kwargs: function(first, *args, **kwargs)
-
-
-def jinja_filter(name: str) -> Any:
-    function = _bridge_environment().filters.get(name)
-    if function is None:
-        raise runtime.TemplateRuntimeError(f"No filter named {name!r} found.")
-    return _with_pass_arg(function)
-
-
-def jinja_test(name: str) -> Any:
-    function = _bridge_environment().tests.get(name)
-    if function is None:
-        raise runtime.TemplateRuntimeError(f"No test named {name!r} found.")
-    return _with_pass_arg(function)
-
-
-def jinja_global(name: str) -> Any:
-    return _bridge_environment().globals[name]
-
-
-def _known_filter(name: str) -> bool:
-    return name in runtime.ENGINE_FILTERS or name in runtime.FILTERS or name in _PARSER.filters
-
-
-def _known_test(name: str) -> bool:
-    return name in runtime.TESTS or name in _PARSER.tests
 
 
 # --- code generation -------------------------------------------------------------------------
@@ -190,8 +156,9 @@ _LOOP_ASSIGNED = "template syntax error: Can't assign to special loop variable i
 
 
 class _CodeGen:
-    def __init__(self, path: str, line_offset: int):
+    def __init__(self, path: str, line_offset: int, table: Any):
         self.path = path
+        self.table = table
         self.lines: list[tuple[str, int]] = []
         self.offset = line_offset
         self.loops = 0      # for bodies open around the statement being compiled
@@ -258,25 +225,47 @@ class _CodeGen:
     # the template
 
     def template(self, tree: nodes.Template) -> None:
-        self.emit("def root(variables):", 1)
-        self.depth = 1
-        head = len(self.lines)
-        for name in _stores(tree.body):
-            self.lookup(name)
-        self.emit("out = []")
-        self.emit("w = out.append")
-        self.statements(tree.body)
-        self.emit("return ''.join(out)")
-        inits = [(f"    {ident} = resolve(variables, {name!r})", 1 + self.offset)
-                 for name, ident in self.root_scope.names.items()]
-        self.lines[head:head] = inits
+        main: list[nodes.Node] = []
+        defines: list[tuple[str, str]] = []
+        for node in tree.body:
+            name = _define_name(node)
+            if name is None:
+                main.append(node)
+                continue
+            function = f"define_{len(defines)}"
+            self.function(function, node.body, node.lineno)
+            defines.append((name, function))
+        self.function("root", main, 1)
+        self.emit(f"DEFINES = ({''.join(f'({name!r}, {function}), ' for name, function in defines)})", 1)
         self.lines[:0] = [(f"{ident} = {kind}({name!r})", 1 + self.offset)
                           for (kind, name), ident in self.helpers.items()]
         self.lines[:0] = [(f"{ident} = {literal}", 1 + self.offset) for ident, literal in self.constants.items()]
 
+    def function(self, name: str, body: list[nodes.Node], lineno: int) -> None:
+        """``def name(variables)``: ``body`` as a template of its own (the file's text, or a
+        define's), whose names not set in it are read from ``variables``."""
+        self.root_scope = self.scope = _Scope(None)  # every name it holds is read from the context at the start
+        self.blocks = set()
+        self.emit(f"def {name}(variables):", lineno)
+        self.depth = 1
+        head = len(self.lines)
+        for stored in _stores(body):
+            self.lookup(stored)
+        self.emit("out = []")
+        self.emit("w = out.append")
+        self.statements(body)
+        self.emit("return ''.join(out)")
+        inits = [(f"    {ident} = resolve(variables, {stored!r})", lineno + self.offset)
+                 for stored, ident in self.root_scope.names.items()]
+        self.lines[head:head] = inits
+        self.depth = 0
+
     def statements(self, body: list[nodes.Node]) -> None:
         start = len(self.lines)
         for node in body:
+            if _define_name(node) is not None:
+                raise _Unsupported("define must stand at the top level of a template, not inside another tag",
+                                   node.lineno)
             method = getattr(self, f"stmt_{type(node).__name__}", None)
             if method is None:
                 what = _UNSUPPORTED.get(type(node).__name__, type(node).__name__)
@@ -575,7 +564,7 @@ class _CodeGen:
         of a chain has no node of its own and takes the captured text."""
         if isinstance(node.node, nodes.Filter) and self._chain_bottom(node.node):
             subject = self.filter(node.node, subject)
-        if not _known_filter(node.name) and not self.soft:
+        if not self.table.knows_filter(node.name) and not self.soft:
             raise _Unsupported(f"template syntax error: No filter named {node.name!r}.", node.lineno)
         args = self.arguments(node)
         return f"{self.helper('filt', node.name)}({subject}{', ' + args if args else ''})"
@@ -597,8 +586,10 @@ class _CodeGen:
         if node.name == "undefined" and not node.args:
             return f"isinstance({subject}, U)"
         if node.name == "none" and not node.args:
+            if isinstance(node.node, nodes.Const):  # known now (and `3 is None` makes Python warn)
+                return repr(node.node.value is None)
             return f"({subject} is None)"
-        if not _known_test(node.name) and not self.soft:
+        if not self.table.knows_test(node.name) and not self.soft:
             raise _Unsupported(f"template syntax error: No test named {node.name!r}.", node.lineno)
         args = self.arguments(node)
         return f"{self.helper('test', node.name)}({subject}{', ' + args if args else ''})"

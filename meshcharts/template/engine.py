@@ -4,7 +4,8 @@ and shared defines.
 ``render_charts`` takes an enabled chart tree and its coalesced values and returns each
 template's text by full path (``istio/charts/pilot/templates/deployment.yaml``), the same
 name Helm's engine uses for ``# Source:``, ``Template.Name`` and error locations. Templates are
-compiled by :mod:`meshcharts.compiler` (imported only when a template is not in the cache).
+compiled by :mod:`.compiler` (imported only when a template is not in the cache) against the
+one filter table the engine builds (:mod:`.filters`).
 """
 from __future__ import annotations
 
@@ -15,10 +16,12 @@ import re
 
 from . import bounds, funcs, runtime
 from ..budget import BudgetError, spend
+from .filters import Table
 from ..cache import DiskCache, IdentityMemo, digest
 from ..errors import TemplateError
-from ..golang import glob_match, go_str
+from ..golang import glob_match, go_str, type_name
 from ..loader import Chart, chart_fields
+from ..origin import dotted
 from .funcs import FailRequested
 from .runtime import NotAMap, Scope, TemplateObject
 from ..values import Values
@@ -38,7 +41,10 @@ class Files(dict, TemplateObject):
     exposed = frozenset({"Get", "Glob", "AsConfig", "AsSecrets", "Lines"})
 
     def Get(self, path: str) -> str:  # noqa: N802 - Helm's name
-        return self.get(go_str(path).lstrip("./") if go_str(path).startswith("./") else go_str(path), "")
+        name = go_str(path)
+        while name.startswith("./"):  # the prefix only: "./.env" is the file ".env"
+            name = name[2:]
+        return self.get(name, "")
 
     # A chart's files never change during a process, so globs and their YAML are computed once.
     def Glob(self, pattern: str) -> "Files":  # noqa: N802
@@ -99,74 +105,13 @@ class APIVersions(TemplateObject):
 
 # --- defines ---------------------------------------------------------------------------------
 
-_DEFINE_OPEN = re.compile(r'\{%([-+]?)\s*define\s+"((?:[^"\\]|\\.)*)"\s*([-+]?)%\}')
-_DEFINE_CLOSE = re.compile(r"\{%([-+]?)\s*enddefine\s*([-+]?)%\}")
+# name; path: full template path of the file holding it; render: its body's function
+# (variables → text), compiled with that file.
+Define = namedtuple("Define", "name path render")
 
 
-# name; path: full template path of the file holding it; line: of the body's first character in
-# that file; body: the define's text.
-Define = namedtuple("Define", "name path line body")
-
-
-def _before_tag(text: str, marker: str) -> str:
-    """``text`` as Jinja leaves it before a block tag with ``marker``: ``-`` strips all whitespace,
-    none strips the tag's indentation when only that precedes it on its line (lstrip_blocks),
-    ``+`` keeps everything."""
-    if marker == "-":
-        return text.rstrip()
-    if marker == "":
-        line_start = text.rfind("\n") + 1
-        if text[line_start:].strip(" \t") == "":
-            return text[:line_start]
-    return text
-
-
-def split_defines(text: str, path: str) -> tuple[str, list[Define]]:
-    """Cut ``{% define "x" %}...{% enddefine %}`` blocks out of a template, applying the same
-    whitespace rules as Jinja's block tags (trim_blocks, lstrip_blocks, ``-`` markers).
-    Returns the remaining text (defines replaced by line-preserving comments) and the defines."""
-    if "define" not in text:
-        return text, []
-    out: list[str] = []
-    defines: list[Define] = []
-    pos = 0
-    while True:
-        m = _DEFINE_OPEN.search(text, pos)
-        if not m:
-            out.append(text[pos:])
-            break
-        out.append(_before_tag(text[pos:m.start()], m.group(1)))
-        close = _DEFINE_CLOSE.search(text, m.end())
-        if not close:
-            line = text.count("\n", 0, m.start()) + 1
-            raise TemplateError(f'define "{m.group(2)}" has no matching enddefine', f"{path}:{line}")
-        body_start = m.end()
-        body = text[body_start:close.start()]
-        if m.group(3) == "-":
-            stripped = body.lstrip()
-            body_start += len(body) - len(stripped)
-            body = stripped
-        elif m.group(3) == "+":
-            pass
-        elif body.startswith("\n"):
-            body, body_start = body[1:], body_start + 1
-        elif body.startswith("\r\n"):
-            body, body_start = body[2:], body_start + 2
-        body = _before_tag(body, close.group(1))
-        line = text.count("\n", 0, body_start) + 1
-        name = m.group(2).encode().decode("unicode_escape") if "\\" in m.group(2) else m.group(2)
-        defines.append(Define(name, path, line, body))
-        pos = close.end()
-        if close.group(2) == "-":
-            rest = text[pos:]
-            pos += len(rest) - len(rest.lstrip())
-        elif close.group(2) == "" and text.startswith("\n", pos):
-            pos += 1
-        # Keep line numbers of what follows: a comment holding the removed lines prints nothing.
-        removed = text.count("\n", m.start(), pos)
-        if removed:
-            out.append("{#" + "\n" * removed + "+#}")
-    return "".join(out), defines
+# A compiled template: root renders the file's own text, defines are Define records.
+Compiled = namedtuple("Compiled", "root defines")
 
 
 # --- rendering -------------------------------------------------------------------------------
@@ -192,18 +137,6 @@ def _define_context(arg: Any) -> dict[str, Any]:
     ctx["dot"] = arg
     ctx["root"] = arg
     return ctx
-
-
-def _resolve(variables: dict[str, Any], name: str) -> Any:
-    """A name a template reads: its own variables first, then the engine's functions."""
-    try:
-        return variables[name]
-    except KeyError:
-        pass
-    try:
-        return _GLOBALS[name]
-    except KeyError:
-        return runtime.Undefined(name)
 
 
 def _printed_once(name: str, function: Any) -> Any:
@@ -259,10 +192,9 @@ def _include(name: Any, arg: Any = None) -> str:
         hit = state.included.get(memo_key)
         if hit is not None and hit[0] is arg:
             return hit[1]
-    template = state.engine.compile(define.body, define.path, define.line)
     state.depth += 1
     try:
-        text = template(_define_context(arg))
+        text = define.render(_define_context(arg))
     finally:
         state.depth -= 1
     spend(len(text))  # an exponential fan-out of includes stops at the output budget
@@ -274,16 +206,15 @@ def _include(name: Any, arg: Any = None) -> str:
 def _tpl(text: Any, arg: Any = None) -> str:
     state = _STATE.get()
     where = arg["Template"]["Name"] if isinstance(arg, Scope) else "tpl"
-    source, defines = split_defines(go_str(text), where)
+    compiled = state.engine.compile(go_str(text), f"{where} (tpl)")
     # Defines made inside tpl text serve that text only, as in Helm (which renders it in a clone).
-    saved = {d.name: state.defines.get(d.name) for d in defines}
-    for d in defines:
+    saved = {d.name: state.defines.get(d.name) for d in compiled.defines}
+    for d in compiled.defines:
         state.defines[d.name] = d
-    if defines:
+    if compiled.defines:
         state.included.clear()
     try:
-        template = state.engine.compile(source, f"{where} (tpl)", 1)
-        text = template(_define_context(arg))
+        text = compiled.root(_define_context(arg))
         spend(len(text))
         return text
     finally:
@@ -292,7 +223,7 @@ def _tpl(text: Any, arg: Any = None) -> str:
                 state.defines.pop(name, None)
             else:
                 state.defines[name] = old
-        if defines:
+        if compiled.defines:
             state.included.clear()
 
 
@@ -302,55 +233,78 @@ class Engine:
 
     def __init__(self, persistent: bool = True) -> None:
         self._disk = DiskCache.named("templates") if persistent else None
-        self._compiled: dict[tuple[str, int, str], Any] = {}
-        self._split: dict[tuple[str, str], tuple[str, list[Define]]] = {}
+        self._compiled: dict[tuple[str, int, str], Compiled] = {}
         self._template_files: set[str] = set()
+        # The one table of filters and tests, built here and handed to the compiler and to
+        # compiled code; and what a template reads besides its own variables.
+        # Jinja's own center, wordwrap, slice and lipsum, bounded (the table's names for them are
+        # the bounded ones, so these reach Jinja's through an environment without the table).
+        bounded_filters, lipsum = bounds.bounded_builtins(lambda name: self.table.jinja.own_filter(name),
+                                                          lambda name: self.table.jinja.global_function(name))
+        self.table = Table({**funcs.FILTERS, **bounded_filters,
+                            "toYaml": _printed_once("toYaml", funcs.to_yaml_filter),
+                            "entries": _printed_once("entries", funcs.entries), "format": funcs.printf,
+                            "indent": _indent, "nindent": _nindent})
+        self.globals: dict[str, Any] = {**runtime.GLOBALS, "lipsum": lipsum,
+                                        **funcs.FUNCTIONS, "include": _include, "template": _include, "tpl": _tpl}
+        self._namespace: dict[str, Any] = {**_RUNTIME_NAMES, "resolve": self._resolve,
+                                           "filt": self.table.filter, "test": self.table.test}
 
-    def compile(self, source: str, path: str, first_line: int = 1) -> Any:
-        """The render function of a template: ``function(variables) -> text``."""
+    def _resolve(self, variables: dict[str, Any], name: str) -> Any:
+        """A name a template reads: its own variables first, then the engine's functions."""
+        try:
+            return variables[name]
+        except KeyError:
+            pass
+        try:
+            return self.globals[name]
+        except KeyError:
+            return runtime.Undefined(name)
+
+    def compile(self, source: str, path: str, first_line: int = 1) -> Compiled:
+        """The template's text and defines as functions ``function(variables) -> text``."""
         key = (path, first_line, source)
-        template = self._compiled.get(key)
-        if template is None:
+        compiled = self._compiled.get(key)
+        if compiled is None:
             disk_key = digest(f"{path}\0{first_line}\0{source}".encode("utf-8", "surrogatepass"))
             blob = self._disk.get(disk_key) if self._disk is not None else None
             code = marshal.loads(blob) if blob is not None else None  # only the templates used
             if code is None:
-                from .compiler import compile_template
-                code = compile_template(source, path, first_line)
+                from .compiler import compile_template  # imports Jinja2: only for templates not in the cache
+                code = compile_template(source, path, self.table, first_line)
                 if self._disk is not None:
                     self._disk.put(disk_key, marshal.dumps(code))
-            namespace = dict(_NAMESPACE)
-            exec(code, namespace)  # defines root(); the code is the compiler's, from the template
-            template = self._compiled[key] = namespace["root"]
+            namespace = dict(self._namespace)
+            exec(code, namespace)  # defines root() and DEFINES; the code is the compiler's, from the template
+            compiled = self._compiled[key] = Compiled(
+                namespace["root"], tuple(Define(name, path, render) for name, render in namespace["DEFINES"]))
             self._template_files.add(path)
-        return template
+        return compiled
 
     def render_charts(self, root: Chart, values: Values, release: dict, capabilities: dict) -> dict[str, str]:
         """Render every template of ``root`` and its (already enabled) children."""
         units = list(_walk(root, values, "", release, capabilities))
         defines: dict[str, tuple[tuple[int, str], Define]] = {}
-        bodies: list[tuple[str, str, Scope]] = []
+        bodies: list[tuple[str, Compiled, Scope]] = []
         for path, text, scope in units:
-            key = (path, text)
-            split = self._split.get(key)
-            if split is None:
-                split = self._split[key] = split_defines(text, path)
-            rest, found = split
+            base = path.rsplit("/", 1)[-1]
+            printed = not base.startswith("_") and not path.endswith("NOTES.txt")
+            if not printed and "define" not in text:  # nothing in it serves the render
+                continue
+            compiled = self.compile(text, path)
             rank = (path.count("/"), path)
-            for d in found:  # the shallowest path wins, then the alphabetically first
+            for d in compiled.defines:  # the shallowest path wins, then the alphabetically first
                 if d.name not in defines or rank < defines[d.name][0]:
                     defines[d.name] = (rank, d)
-            base = path.rsplit("/", 1)[-1]
-            if not base.startswith("_") and not path.endswith("NOTES.txt"):
-                bodies.append((path, rest, scope))
+            if printed:
+                bodies.append((path, compiled, scope))
         state = _RenderState(self, {n: d for n, (_, d) in defines.items()})
         token = _STATE.set(state)
         try:
             out: dict[str, str] = {}
-            for path, text, scope in bodies:
-                template = self.compile(text, path)
+            for path, compiled, scope in bodies:
                 try:
-                    out[path] = template(scope)
+                    out[path] = compiled.root(scope)
                     spend(len(out[path]))
                 except TemplateError as e:
                     if e.where:  # already located (a syntax error in an included define)
@@ -363,7 +317,7 @@ class Engine:
             _STATE.reset(token)
 
     def _located(self, error: Exception, path: str, scope: Scope | None = None) -> TemplateError:
-        import traceback
+        import traceback  # 8 ms, only when a template fails
 
         frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename in self._template_files]
         where = f"{frames[-1].filename}:{frames[-1].lineno}" if frames else path
@@ -403,8 +357,6 @@ def _holder(value: Any, values: Values, path: str) -> str:
     search(values, ())
     if len(found) != 1:
         return ""
-    from ..golang import type_name
-    from ..origin import dotted
     key = found[0] if found[0][:1] == ("global",) else tuple(re.findall(r"/charts/([^/]+)", path)) + found[0]
     shown = f" ({go_str(value)[:40]!r})" if isinstance(value, str) else ""
     return f" ({dotted(key)} is {type_name(value)}{shown}, not a map)"
@@ -435,15 +387,10 @@ def _walk(chart: Chart, values: Values, parent_path: str, release: dict,
         yield from _walk(child, values.get(child.name) or {}, chart_path, release, capabilities)
 
 
-# What templates see besides their own variables, and the names compiled code is run with.
-_GLOBALS: dict[str, Any] = {**runtime.GLOBALS, **funcs.FUNCTIONS, "include": _include, "template": _include,
-                            "tpl": _tpl, "lipsum": bounds.lipsum}
-runtime.ENGINE_FILTERS.update(funcs.FILTERS, **bounds.FILTERS, toYaml=_printed_once("toYaml", funcs.to_yaml_filter),
-                              entries=_printed_once("entries", funcs.entries), format=funcs.printf,
-                              indent=_indent, nindent=_nindent)
-_NAMESPACE: dict[str, Any] = {
-    "resolve": _resolve, "ga": runtime.getattr_, "gi": runtime.getitem, "fin": runtime.finalize,
+# The runtime's names compiled code calls (with the engine's resolve, filt and test).
+_RUNTIME_NAMES: dict[str, Any] = {
+    "ga": runtime.getattr_, "gi": runtime.getitem, "fin": runtime.finalize,
     "cc": runtime.concat, "mul": runtime.multiply, "md": bounds.modulo, "pw": runtime.power, "cl": runtime.callable_,
     "nsset": runtime.set_attribute, "U": runtime.Undefined, "NOT_PASSED": runtime.NOT_PASSED,
-    "Loop": runtime.LoopContext, "Macro": runtime.Macro, "filt": runtime.filter_named, "test": runtime.test_named,
+    "Loop": runtime.LoopContext, "Macro": runtime.Macro,
 }

@@ -295,7 +295,7 @@ def _go_json(value: Any, floats: list[str]) -> Any:
 
 
 def to_json(value: Any) -> str:
-    import json
+    import json  # only for toJson
     floats: list[str] = []
     text = json.dumps(_go_json(_plain(value), floats), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     if floats:

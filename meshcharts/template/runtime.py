@@ -1,11 +1,11 @@
 """What compiled templates run on: Helm's lookups, the missing value, loops, macros, Jinja's
-helper objects and the Jinja built-in filters and tests templates use most.
+helper objects and the Jinja built-in filters and tests templates use most, done natively.
 
-:mod:`meshcharts.compiler` turns a template into Python code that calls only what is here (and
-the functions of :mod:`meshcharts.funcs`), so a render whose compiled code comes from the cache
-never imports Jinja2. These lookups are also the sandbox: ``x.y`` reads a map key, an exposed
-field of a template object or a public part of a runtime object, and nothing else, so no
-template reaches a Python internal.
+:mod:`.compiler` turns a template into Python code that calls only what is here, the functions
+of :mod:`.funcs` and the table of :mod:`.filters`, so a render whose compiled code comes from
+the cache never imports Jinja2. These lookups are also the sandbox: ``x.y`` reads a map key, an
+exposed field of a template object or a public part of a runtime object, and nothing else, so
+no template reaches a Python internal.
 """
 from __future__ import annotations
 
@@ -384,14 +384,7 @@ def safe_range(*args: int) -> range:
     return numbers
 
 
-def lipsum(n: int = 5, html: bool = True, min: int = 20, max: int = 100) -> str:  # noqa: A002 - Jinja's names
-    from .compiler import jinja_global
-    return jinja_global("lipsum")(n, html, min, max)
-
-
-GLOBALS: dict[str, Any] = {
-    "range": safe_range, "cycler": Cycler, "joiner": Joiner, "namespace": Namespace, "lipsum": lipsum,
-}
+GLOBALS: dict[str, Any] = {"range": safe_range, "cycler": Cycler, "joiner": Joiner, "namespace": Namespace}
 
 
 # --- Jinja's built-in tests and filters, natively ------------------------------------------------
@@ -437,57 +430,13 @@ def _soft_str(value: Any) -> str:
     return value if isinstance(value, str) else _text_of(value)
 
 
-def _attribute_of(item: Any, attribute: Any) -> Any:
+def attribute_of(item: Any, attribute: Any) -> Any:
     """Jinja's ``attribute=`` argument: a dotted path of keys or indexes."""
     if not isinstance(attribute, str):
         return getitem(item, attribute)
     for part in attribute.split("."):
         item = getitem(item, int(part) if part.isdigit() else part)
     return item
-
-
-def _select(seq: Any, args: tuple, attribute: Any, keep: bool) -> Any:
-    if args:
-        name, *rest = args
-        test = test_named(name)
-    else:
-        test, rest = bool, []
-    for item in seq:
-        value = _attribute_of(item, attribute) if attribute is not None else item
-        if bool(test(value, *rest)) is keep:
-            yield item
-
-
-def select(seq: Any, *args: Any) -> Any:
-    return _select(seq, args, None, True)
-
-
-def reject(seq: Any, *args: Any) -> Any:
-    return _select(seq, args, None, False)
-
-
-def selectattr(seq: Any, attribute: str, *args: Any) -> Any:
-    return _select(seq, args, attribute, True)
-
-
-def rejectattr(seq: Any, attribute: str, *args: Any) -> Any:
-    return _select(seq, args, attribute, False)
-
-
-def map_(seq: Any, *args: Any, attribute: Any = None, default: Any = None, **kwargs: Any) -> Any:
-    if attribute is not None:
-        if kwargs:
-            raise TemplateRuntimeError(f"Unexpected keyword argument {next(iter(kwargs))!r}")
-        for item in seq:
-            value = _attribute_of(item, attribute)
-            yield default if default is not None and isinstance(value, Undefined) else value
-        return
-    if not args:
-        raise TemplateRuntimeError("map requires a filter argument")
-    name, *rest = args
-    function = filter_named(name)
-    for item in seq:
-        yield function(item, *rest, **kwargs)
 
 
 def attr(obj: Any, name: Any) -> Any:
@@ -512,7 +461,7 @@ def reverse(value: Any) -> Any:
 
 def join(value: Any, d: str = "", attribute: Any = None) -> str:
     if attribute is not None:
-        value = [_attribute_of(v, attribute) for v in value]
+        value = [attribute_of(v, attribute) for v in value]
     items, separator = [_soft_str(v) for v in value], _soft_str(d)
     if len(separator) * len(items) > MAX_REPEAT:
         raise TemplateRuntimeError(f"join would build more than {MAX_REPEAT} characters")
@@ -567,40 +516,89 @@ def trim(value: Any, chars: str | None = None) -> str:
     return _soft_str(value).strip(chars)
 
 
+def _ignore_case(value: Any) -> Any:
+    return value.lower() if isinstance(value, str) else value
+
+
+def _getter(attribute: Any, case_sensitive: bool) -> Any:
+    """Jinja's key function of ``attribute=`` (a dotted path, numbers as indexes), with text
+    compared without case unless ``case_sensitive``."""
+    if attribute is None:
+        parts: list[Any] = []
+    elif isinstance(attribute, str):
+        parts = [int(part) if part.isdigit() else part for part in attribute.split(".")]
+    else:
+        parts = [attribute]
+
+    def get(item: Any) -> Any:
+        for part in parts:
+            item = getitem(item, part)
+        return item if case_sensitive else _ignore_case(item)
+    return get
+
+
+def sort(value: Any, reverse: bool = False, case_sensitive: bool = False, attribute: Any = None) -> list:
+    """Jinja's ``sort``; ``attribute`` may name several keys, comma-separated."""
+    getters = [_getter(a, case_sensitive) for a in (attribute.split(",") if isinstance(attribute, str) else [attribute])]
+    return sorted(value, key=lambda item: [get(item) for get in getters], reverse=reverse)
+
+
+def dictsort(value: Any, case_sensitive: bool = False, by: str = "key", reverse: bool = False) -> list:
+    if by not in ("key", "value"):
+        raise TemplateRuntimeError('You can only sort by either "key" or "value"')
+    position = 0 if by == "key" else 1
+
+    def key(item: tuple) -> Any:
+        return item[position] if case_sensitive else _ignore_case(item[position])
+    return sorted(value.items(), key=key, reverse=reverse)
+
+
+def unique(value: Any, case_sensitive: bool = False, attribute: Any = None) -> Any:
+    get = _getter(attribute, case_sensitive)
+    seen = set()
+    for item in value:
+        key = get(item)
+        if key not in seen:
+            seen.add(key)
+            yield item
+
+
+def _min_or_max(value: Any, function: Any, case_sensitive: bool, attribute: Any) -> Any:
+    items = iter(value)
+    try:
+        head = next(items)
+    except StopIteration:
+        return Undefined(hint="No aggregated item, sequence was empty.")
+    return function(_chain(head, items), key=_getter(attribute, case_sensitive))
+
+
+def _chain(head: Any, rest: Any) -> Any:
+    yield head
+    yield from rest
+
+
+def smallest(value: Any, case_sensitive: bool = False, attribute: Any = None) -> Any:
+    """Jinja's ``min``."""
+    return _min_or_max(value, min, case_sensitive, attribute)
+
+
+def largest(value: Any, case_sensitive: bool = False, attribute: Any = None) -> Any:
+    """Jinja's ``max``."""
+    return _min_or_max(value, max, case_sensitive, attribute)
+
+
+def total(iterable: Any, attribute: Any = None, start: Any = 0) -> Any:
+    """Jinja's ``sum`` (an ``attribute`` is compared with its case)."""
+    if attribute is not None:
+        iterable = map(_getter(attribute, True), iterable)
+    return sum(iterable, start)
+
+
+# Jinja's built-in filters done here. Those that take a filter or test by name (map, select, ...)
+# are the table's own (:mod:`.filters`), and any other is Jinja's, through :mod:`.bridge`.
 FILTERS: dict[str, Any] = {
-    "select": select, "reject": reject, "selectattr": selectattr, "rejectattr": rejectattr, "map": map_,
     "attr": attr, "reverse": reverse, "join": join, "first": first, "last": last, "length": length,
     "count": length, "list": list, "string": string, "trim": trim, "d": jinja_default,
-    "lower": lower, "upper": upper, "capitalize": capitalize,
-    "abs": abs, "float": to_float,
+    "lower": lower, "upper": upper, "capitalize": capitalize, "abs": abs, "float": to_float,
+    "sort": sort, "dictsort": dictsort, "unique": unique, "min": smallest, "max": largest, "sum": total,
 }
-
-
-# Filled by the engine: meshcharts' own filters and Helm's functions (funcs), plus the engine's
-# include, tpl and toYaml.
-ENGINE_FILTERS: dict[str, Any] = {}
-
-
-def filter_named(name: str) -> Any:
-    """A filter by name: the engine's, then Jinja's built-ins done here, then any other Jinja
-    built-in (which imports Jinja2 when first called)."""
-    found = ENGINE_FILTERS.get(name) or FILTERS.get(name)
-    return found if found is not None else _JinjaBuiltin("jinja_filter", name)
-
-
-def test_named(name: str) -> Any:
-    found = TESTS.get(name)
-    return found if found is not None else _JinjaBuiltin("jinja_test", name)
-
-
-class _JinjaBuiltin:
-    """A Jinja built-in not done here: Jinja2 is imported when a template first calls it."""
-
-    def __init__(self, kind: str, name: str):
-        self.kind, self.name, self.function = kind, name, None
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if self.function is None:
-            from . import compiler
-            self.function = getattr(compiler, self.kind)(self.name)
-        return self.function(*args, **kwargs)

@@ -16,13 +16,13 @@ from __future__ import annotations
 import json
 
 from ..errors import MeshchartsError
-from . import kube
+from ..manifest import Document
+from ..yamlio import load_manifest_documents, load_manifest_texts
+from . import crossref, istio, kube
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, Iterable, Iterator
-
-    from ..manifest import Document
 
 
 class Finding:
@@ -131,7 +131,6 @@ def _nested_manifests(text: Any) -> list[Any]:
     with apiVersion and kind); anything else (templates, config files) is not ours to read."""
     if not isinstance(text, str) or "apiVersion" not in text or "kind" not in text:
         return []
-    from ..yamlio import load_manifest_documents
     try:
         docs = [d for d in load_manifest_documents(text, "nested") if d is not None]
     except MeshchartsError:
@@ -163,7 +162,6 @@ def _custom_kinds(all_items: list[Item]) -> dict[tuple[str, str], str]:
 
 
 def check_items(all_items: list[Item], kube_version: str) -> Report:
-    from . import crossref, istio
     target = kube.release_for(kube_version)
     rel = kube.release(target)
     custom = _custom_kinds(all_items)
@@ -212,8 +210,6 @@ def validate_documents(documents: Iterable[Document], kube_version: str, numbere
 
 def parse_for_validation(documents: list[Document]) -> list[Document]:
     """A render's documents re-read as the API server reads them (yaml.v2's implicit types)."""
-    from ..manifest import Document as Doc
-    from ..yamlio import load_manifest_texts
     parsed = load_manifest_texts([d.text for d in documents], [d.source for d in documents])
-    return [Doc(doc.source, doc.text, doc.kind, doc.is_hook, obj)
+    return [Document(doc.source, doc.text, doc.kind, doc.is_hook, obj)
             for doc, objs in zip(documents, parsed) for obj in objs if obj is not None]

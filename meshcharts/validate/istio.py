@@ -19,6 +19,9 @@ import json
 import re
 from pathlib import Path
 
+from ..golang import duration_ns
+from .istio_rules import RULES
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, Callable
@@ -26,9 +29,6 @@ if TYPE_CHECKING:
 DATA = Path(__file__).resolve().parent / "data" / "istio-schemas.json"
 _INT_RANGES = {"i32": (-(1 << 31), (1 << 31) - 1), "u32": (0, (1 << 32) - 1),
                "i64": (-(1 << 63), (1 << 63) - 1), "u64": (0, (1 << 64) - 1)}
-_GO_DURATION = re.compile(r"^[-+]?(?:(?:\d+(?:\.\d*)?|\.\d+)(?:ns|us|µs|μs|ms|s|m|h))+$|^0$")
-_DURATION_PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)")
-_UNIT_NS = {"ns": 1, "us": 1000, "µs": 1000, "μs": 1000, "ms": 10**6, "s": 10**9, "m": 60 * 10**9, "h": 3600 * 10**9}
 
 
 @functools.lru_cache(maxsize=1)
@@ -52,19 +52,6 @@ def _crd_kinds() -> frozenset[str]:
     return frozenset(_data()["crdKinds"])
 
 
-def duration_ns(text: str) -> int | None:
-    """A duration as Go's ``time.ParseDuration`` reads it, in nanoseconds (None if it is not one)."""
-    if not isinstance(text, str) or not _GO_DURATION.match(text):
-        return None
-    if text == "0":
-        return 0
-    sign = -1 if text.startswith("-") else 1
-    total = 0.0
-    for number, unit in _DURATION_PART.findall(text):
-        total += float(number) * _UNIT_NS[unit]
-    return sign * int(round(total))
-
-
 def check(obj: dict, report: Callable[..., None]) -> None:
     """Report what Istio 1.0.6 refuses in ``obj``: its spec's shape, then Pilot's rules."""
     message = _data()["kinds"].get(_key(obj["apiVersion"], obj["kind"]))
@@ -79,7 +66,6 @@ def check(obj: dict, report: Callable[..., None]) -> None:
         report(path, text)
     if problems:
         return  # Istio would not get as far as its rules
-    from .istio_rules import RULES
     rule = RULES.get(obj["kind"])
     if rule is None:
         return
@@ -219,7 +205,7 @@ def _shown(value: Any) -> str:
 
 
 def _suggest(key: Any, fields: dict) -> str:
-    import difflib
+    import difflib  # 6 ms, only for a did-you-mean hint
     if not isinstance(key, str):
         return ""
     close = difflib.get_close_matches(key, [f for f in fields if "_" not in f], n=1, cutoff=0.7)

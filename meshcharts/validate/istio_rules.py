@@ -10,9 +10,11 @@ these rules keep them: the aim is to refuse exactly what Istio 1.0.6 refuses.
 """
 from __future__ import annotations
 
+import ipaddress
 import re
+from urllib.parse import urlsplit
 
-from .istio import duration_ns
+from ..golang import duration_ns
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -80,7 +82,6 @@ def validate_percent(value: int) -> list[str]:
 
 
 def validate_ipv4_address(addr: str) -> list[str]:
-    import ipaddress
     try:
         ip = ipaddress.ip_address(addr)
     except ValueError:
@@ -92,7 +93,6 @@ def validate_ipv4_address(addr: str) -> list[str]:
 
 def validate_ipv4_subnet(subnet: str) -> list[str]:
     if subnet.count("/") == 1:
-        import ipaddress
         try:
             network = ipaddress.ip_network(subnet, strict=False)
         except ValueError:
@@ -689,7 +689,6 @@ def _jwt(jwt: dict) -> list[str]:
         found.append("audience must be non-empty string")
     uri = jwt.get("jwksUri", "")
     if uri:
-        from urllib.parse import urlsplit
         try:
             parts = urlsplit(uri)
             parts.port  # a port that is not a number is an error, as in Go's url.Parse

@@ -12,6 +12,7 @@ import json
 import re
 from pathlib import Path
 
+from ..cache import DiskCache, digest
 from ..errors import MeshchartsError
 
 TYPE_CHECKING = False
@@ -31,14 +32,13 @@ def _raw() -> bytes:
 @functools.lru_cache(maxsize=1)
 def _data() -> dict:
     """Every release's schemas (1.3 MB of JSON: read only when the on-disk cache lacks a part)."""
-    import gzip
+    import gzip  # only when the on-disk cache lacks a part of the data
     return json.loads(gzip.decompress(_raw()))
 
 
 def _cached(part: str, make: Callable[[], Any], cache_name: str = "kube-schemas") -> Any:
     """``make()``, kept in the on-disk cache under the data file's digest: a process that checks
     one release reads that release's definitions (a cache file per release), not every release's."""
-    from ..cache import DiskCache, digest
     cache = DiskCache.named(cache_name)
     key = f"{digest(_raw(), 12)}:{part}"
     value = cache.get(key)
@@ -268,7 +268,7 @@ def _release_body(version: tuple[int, int], name: str) -> dict | None:
 
 
 def _suggest(key: Any, known: dict) -> str:
-    import difflib
+    import difflib  # 6 ms, only for a did-you-mean hint
     if not isinstance(key, str):
         return ""
     folded = [k for k in known if k.lower() == key.lower()]

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import sys
 
+from ..errors import MeshchartsError
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import argparse
@@ -49,8 +51,9 @@ def configure(parser: argparse.ArgumentParser, value_flags: Callable[[argparse.A
 
 
 def run(args: argparse.Namespace, render_options: Callable[[argparse.Namespace], Any]) -> int:
-    from ..errors import MeshchartsError
-    from . import build_options, inject_files, inject_tree, write_atomically
+    # The injector only when the command runs: `--help` builds the parser from this module alone.
+    from ..outputdir import replace_file
+    from .api import build_options, inject_files, inject_tree
     if args.output_dir and args.files:
         raise MeshchartsError("injects the files under the directory; give no FILE arguments", "--output-dir")
     if args.output_dir and args.output:
@@ -73,7 +76,7 @@ def run(args: argparse.Namespace, render_options: Callable[[argparse.Namespace],
     for note in result.warnings:
         print(f"Note: {note}", file=sys.stderr)
     if args.output:
-        write_atomically(args.output, result.text)
+        replace_file(args.output, result.text)
     else:
         sys.stdout.write(result.text)
     return 0

@@ -1,20 +1,15 @@
-"""Offline sidecar injection: ``meshcharts inject`` and :func:`inject`.
-
-The injector config and the mesh config come from meshcharts' own render of the same values
-flags as the install (or from an already rendered manifest, or from two files); every
-workload in the input gets the ``istio-init`` init container, the ``istio-proxy`` sidecar and
-their volumes, exactly as Istio 1.0.6's ``istioctl kube-inject`` would add them with that
-install. Unlike kube-inject, injecting an injected manifest again replaces the earlier
-injection, so the output is the same; see :mod:`.workloads` and :mod:`.injector`.
-"""
+"""The injection pipeline as functions: :func:`inject` (beside :func:`meshcharts.render`),
+per file, per text and per tree, with the injector and mesh configs from a render, a rendered
+manifest or two files."""
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
 from ..errors import MeshchartsError
-from ..manifest import Document, Manifest
+from ..outputdir import replace_tree
+from ..manifest import Document, Manifest, split_documents
+from ..yamlio import load_document
 from .injector import InjectError, Injector
 from .mesh import read_mesh_config
 from .workloads import Chunk, Options, inject_chunks, iter_yaml_files, join_documents, render_chunks, split_chunks
@@ -47,7 +42,6 @@ def _configmap_data(manifest: Manifest, name: str, key: str, origin: str) -> tup
     for doc in manifest.documents:
         if doc.kind != "ConfigMap" or f"name: {name}" not in doc.text:
             continue
-        from ..yamlio import load_document
         obj = load_document(doc.text, doc.source)
         if isinstance(obj, dict) and (obj.get("metadata") or {}).get("name") == name:
             data = obj.get("data") or {}
@@ -87,7 +81,6 @@ def _read_text(path: str | Path, what: str) -> str:
 def read_manifest(path: str | Path) -> Manifest:
     """A manifest file (``-``: stdin) as a :class:`~meshcharts.manifest.Manifest`, each document's
     source being the file."""
-    from ..manifest import split_documents
     return Manifest(split_documents("<stdin>" if str(path) == "-" else str(path), _read_text(path, "manifest")))
 
 
@@ -113,12 +106,12 @@ def build_options(render_options: Any = None, *, from_manifest: str | Path | Non
             manifest = read_manifest(from_manifest)
             origin = str(from_manifest)
         else:
-            from ..api import RenderOptions, load, render_options as render
+            from ..api import RenderOptions, load, render_options as render  # only to render: files need no pipeline
             options = render_options if render_options is not None else RenderOptions()
             manifest = render(options)
             origin = "render"
             if options.registry is not None:
-                from ..registry import pull_secrets
+                from ..registry import pull_secrets  # only with --registry
                 secrets = pull_secrets(load(options)[1])
         config, config_where = _configmap_data(manifest, INJECTOR_CONFIGMAP, "config", origin)
         mesh, mesh_where = _configmap_data(manifest, MESH_CONFIGMAP, "mesh", origin)
@@ -136,7 +129,6 @@ def inject_text(text: str, where: str, options: Options) -> Injected:
 
 
 def _result(chunks: list[Chunk], notes: list[str]) -> Injected:
-    from ..manifest import split_documents
     texts = render_chunks(chunks)
     docs = []
     for c, t in zip(chunks, texts):
@@ -158,7 +150,7 @@ def inject(inputs: str | Path | Iterable[str | Path] = "-", *, text: str | None 
     Returns an :class:`Injected` manifest whose ``text`` is what ``meshcharts inject`` prints.
     Bad input raises :class:`~meshcharts.errors.MeshchartsError` naming the file and document.
     """
-    from ..api import RenderOptions
+    from ..api import RenderOptions  # only to render, as in inject_render
     options = build_options(RenderOptions(
         chart=chart, profile=profile, values_files=tuple(values_files), set_values=tuple(set_values),
         set_string_values=tuple(set_string_values), set_file_values=tuple(set_file_values), name=name,
@@ -182,61 +174,21 @@ def inject_files(paths: list[str | Path], options: Options) -> Injected:
 
 
 def inject_tree(directory: str | Path, options: Options) -> tuple[list[Path], list[str]]:
-    """Inject every ``*.yaml``/``*.yml`` file under ``directory`` in place. Every file is injected
-    and written to a temporary name first; only then are the changed ones moved into place, so
-    a bad file leaves the whole tree as it was. Returns the files changed and the notes."""
-    import tempfile
+    """Inject every ``*.yaml``/``*.yml`` file under ``directory`` in place, the whole tree in one
+    step (:func:`meshcharts.outputdir.replace_tree`): a bad file leaves every file as it was.
+    Files without workloads keep their own bytes. Returns the files changed and the notes."""
     root = Path(directory)
     if not root.is_dir():
         raise MeshchartsError("not a directory", str(directory))
-    planned: list[tuple[Path, str]] = []
+    changed: dict[str, str] = {}
     notes: list[str] = []
     for path in iter_yaml_files(str(root)):
-        original = _read_text(path, "manifest file")
-        result = inject_text(original, path, options)
+        result = inject_text(_read_text(path, "manifest file"), path, options)
         notes += result.warnings
-        if result.injected:  # files without workloads keep their own layout
-            planned.append((Path(path), result.text))
-    staged: list[tuple[Path, Path]] = []
-    try:
-        for target, body in planned:
-            fd, tmp = tempfile.mkstemp(prefix=".meshcharts-", dir=target.parent)
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(body)
-            staged.append((Path(tmp), target))
-    except OSError as e:
-        for tmp, _ in staged:
-            tmp.unlink(missing_ok=True)
-        raise MeshchartsError(f"cannot write output: {e.strerror}", str(e.filename or directory)) from None
-    for tmp, target in staged:
-        os.replace(tmp, target)
-    return [t for _, t in staged], notes
-
-
-def write_atomically(path: str | Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file in the same folder."""
-    import tempfile
-    target = Path(path)
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=".meshcharts-", dir=target.parent if str(target.parent) else ".")
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, target)
-    except OSError as e:
-        raise MeshchartsError(f"cannot write output: {e.strerror}", str(path)) from None
+        if result.injected:
+            changed[Path(path).relative_to(root).as_posix()] = result.text
+    return (replace_tree(root, changed) if changed else []), notes
 
 
 __all__ = ["inject", "inject_text", "inject_files", "inject_tree", "build_options", "Injected", "InjectError",
            "Injector"]
-
-
-class _CallableModule(type(sys)):  # type: ignore[misc]
-    """``meshcharts.inject`` is both this package and the API function beside ``render``:
-    ``from meshcharts import inject; inject("app.yaml")`` calls :func:`inject`, while
-    ``meshcharts.inject.inject_text`` and the submodules stay reachable."""
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Injected:
-        return inject(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule

@@ -7,8 +7,10 @@ their order; every other document (Services, ConfigMaps, comments) is copied as 
 """
 from __future__ import annotations
 
+import os
 import re
 
+from ..yamlio import dump_document, load_document
 from .injector import Injector, InjectError, inject_pod, injection_wanted
 
 TYPE_CHECKING = False
@@ -165,7 +167,6 @@ def _inject_object(obj: dict, kind: str, opts: Options, namespaces: dict[str, di
 
 def _namespaces(chunks: list[Chunk]) -> dict[str, dict]:
     """Labels of the namespaces the input itself defines."""
-    from ..yamlio import load_document
     found = {}
     for c in chunks:
         m = _KIND_LINE.search(c.text)
@@ -179,7 +180,6 @@ def _namespaces(chunks: list[Chunk]) -> dict[str, dict]:
 
 def inject_chunks(chunks: list[Chunk], opts: Options, notes: list[str]) -> None:
     """Inject every workload among ``chunks`` in place (``chunk.obj`` set for those injected)."""
-    from ..yamlio import load_document
     namespaces = _namespaces(chunks) if opts.policy == "webhook" else {}
     for c in chunks:
         m = _KIND_LINE.search(c.text)
@@ -207,7 +207,6 @@ def inject_chunks(chunks: list[Chunk], opts: Options, notes: list[str]) -> None:
 
 def render_chunks(chunks: list[Chunk]) -> list[str]:
     """Each document's output text: injected objects written again, the others as they came."""
-    from ..yamlio import dump_document
     out = []
     for c in chunks:
         text = dump_document(c.obj) if c.injected else c.text
@@ -220,7 +219,6 @@ def join_documents(texts: list[str]) -> str:
 
 
 def iter_yaml_files(directory: str) -> Iterator[str]:
-    import os
     for root, dirs, files in os.walk(directory):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for f in sorted(files):

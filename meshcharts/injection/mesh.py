@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 
 from ..errors import MeshchartsError
+from ..yamlio import load_data
 from .gotemplate import GoEnum, GoStruct
 
 TYPE_CHECKING = False
@@ -126,7 +127,7 @@ def parse_go_duration(text: str) -> int | None:
         m = _DURATION_PART.match(s, pos)
         if not m or m.group(1) in ("", "."):
             return None
-        from fractions import Fraction
+        from fractions import Fraction  # 10 ms (decimal), only for a fractional duration
         total += Fraction(m.group(1)) * _UNITS[m.group(2)]
         pos = m.end()
     return sign * int(total)
@@ -249,7 +250,6 @@ def _is_zero(value: Any) -> bool:
 def read_mesh_config(text: str, where: str) -> GoStruct:
     """The mesh ``text`` (YAML) with Istio's defaults, as the ``.MeshConfig`` the template sees;
     its ``DefaultConfig`` field is the ``.ProxyConfig``."""
-    from ..yamlio import load_data
     try:
         data = load_data(text, where)
     except MeshchartsError as e:

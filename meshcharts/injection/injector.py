@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import ipaddress
 import json
 import re
 from pathlib import Path
 
 from ..errors import MeshchartsError
 from ..golang import format_float32
+from ..yamlio import load_document
 from .gotemplate import CallError, GoStruct, GoTemplateError, Template, go_sprint_one
 from .mesh import Duration, go_duration
 
@@ -237,7 +239,6 @@ def _port_list(text: str) -> None:
 
 
 def _cidr_list(text: str) -> None:
-    import ipaddress
     if text:
         for cidr in text.split(","):
             addr, sep, bits = cidr.partition("/")
@@ -303,7 +304,7 @@ _BINARY = {"Ki": 1, "Mi": 2, "Gi": 3, "Ti": 4, "Pi": 5, "Ei": 6}
 def canonical_quantity(text: str) -> str | None:
     """A resource quantity as Kubernetes prints it back (``1000m`` is ``1``, ``0.5`` is ``500m``,
     ``2048Mi`` is ``2Gi``), or None when it is not a quantity."""
-    from fractions import Fraction
+    from fractions import Fraction  # 10 ms (decimal), only for resource quantities
     m = _QUANTITY.fullmatch(text.strip())
     if not m:
         return None
@@ -407,7 +408,6 @@ class Injector:
     ``where`` names the config's origin for messages (a ConfigMap of a render, or a file)."""
 
     def __init__(self, config_text: str, mesh: GoStruct, where: str):
-        from ..yamlio import load_document
         self.where = where
         config = load_document(config_text, where)
         if not isinstance(config, dict) or not isinstance(config.get("template"), str):
@@ -426,7 +426,6 @@ class Injector:
     def sidecar(self, metadata: dict, spec: dict) -> dict:
         """The template's output for this pod, decoded: ``initContainers``, ``containers``,
         ``volumes``, ``imagePullSecrets`` (each a list, possibly empty)."""
-        from ..yamlio import load_document
         data = GoStruct("SidecarTemplateData", {
             "ObjectMeta": K8sView("ObjectMeta", metadata), "Spec": K8sView("PodSpec", spec),
             "ProxyConfig": self.proxy, "MeshConfig": self.mesh})
