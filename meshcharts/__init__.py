@@ -8,8 +8,9 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-__all__ = ["render", "inject", "RenderOptions", "render_options", "effective_values", "Manifest", "Document",
-           "MeshchartsError", "validate_render", "validate_manifest", "validate_path", "read_manifest_path"]
+__all__ = ["render", "lint", "inject", "RenderOptions", "render_options", "effective_values", "Manifest",
+           "Document", "Finding", "MeshchartsError", "validate_render", "validate_manifest", "validate_path",
+           "read_manifest_path"]
 
 
 # GitOps functions, each beside its command: diff, check-dir, export, values --show-origin, profiles diff.
@@ -22,6 +23,9 @@ def __getattr__(name: str) -> Any:  # imports on first use keep `meshcharts --he
     if name in ("render", "RenderOptions", "render_options", "effective_values"):
         from . import api as module  # on first use: `import meshcharts` stays cheap
         return getattr(module, name)
+    if name in ("lint", "Finding"):
+        from . import linting  # on first use, as above
+        return getattr(linting, name)
     if name in ("Manifest", "Document"):
         from . import manifest  # on first use, as above
         return getattr(manifest, name)
@@ -29,8 +33,8 @@ def __getattr__(name: str) -> Any:  # imports on first use keep `meshcharts --he
         import importlib  # on first use, as above
         return getattr(importlib.import_module(f"meshcharts.{_GITOPS[name]}"), name)
     if name in ("validate_render", "validate_manifest", "validate_path"):
-        from . import validate as module  # on first use, as above
-        return getattr(module, name)
+        from . import validate  # on first use, as above
+        return getattr(validate, name)
     if name == "read_manifest_path":
         from .manifest import read_manifest_path  # on first use, as above
         return read_manifest_path

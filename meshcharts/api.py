@@ -20,12 +20,12 @@ from .errors import ChartError, MeshchartsError, TemplateError, ValuesError
 from .golang import semver_compare
 from .manifest import Manifest, build_manifest, check_yaml, show_only
 from .origin import Origins, dotted
-from .values import Values, copy_values, enabled_tree
+from .values import Values, copy_values, enabled_tree, plain_values
 from .yamlio import inert
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Iterable
+    from typing import Any, Iterable, Mapping
 
 DEFAULT_KUBE_VERSION = "v1.36.0"
 # Group/versions `helm template` reports without a cluster (client-go's known set).
@@ -71,11 +71,40 @@ _OPTION_FIELDS = {  # name: default
     "include_crds": False,          # add the charts' crds/ files first, as Helm does
     "time_limit": None,             # seconds a render may take (None: $MESHCHARTS_TIME_LIMIT or 60; 0: no limit)
     "output_limit": None,           # characters templates may build (None: $MESHCHARTS_MAX_OUTPUT or 256 MiB)
+    "values": None,                 # a mapping of values: after the -f files, before --set
 }
 
 
+if TYPE_CHECKING:  # the same fields, spelled out for type checkers
+    from typing import NamedTuple
+
+    class _Options(NamedTuple):
+        chart: str | Path | None = None
+        profile: str = "default"
+        values_files: Iterable[str | Path] | str | Path = ()
+        set_values: Iterable[str] | str = ()
+        set_string_values: Iterable[str] | str = ()
+        set_file_values: Iterable[str] | str = ()
+        name: str = "istio"
+        namespace: str = "istio-system"
+        kube_version: str = DEFAULT_KUBE_VERSION
+        api_versions: Iterable[str] | str = ()
+        show_only: Iterable[str] | str = ()
+        registry: str | None = None
+        check_registry: str | None = None
+        no_hooks: bool = False
+        skip_hooks: Iterable[str] | str = ()
+        skip_crds: bool = False
+        include_crds: bool = False
+        time_limit: float | None = None
+        output_limit: int | None = None
+        values: Mapping[str, Any] | None = None
+else:
+    _Options = namedtuple("RenderOptions", _OPTION_FIELDS, defaults=_OPTION_FIELDS.values())
+
+
 # A named tuple rather than a dataclass: importing dataclasses costs a fresh process 5 ms.
-class RenderOptions(namedtuple("RenderOptions", _OPTION_FIELDS, defaults=_OPTION_FIELDS.values())):
+class RenderOptions(_Options):
     """Everything a render depends on, as the CLI's flags give it (``chart``: the name of a
     bundled chart or a chart directory, None for the bundled mesh chart; ``registry``: HOST[:PORT][/PREFIX] to move every image to;
     ``check_registry``: fail unless all images and pull secrets fit it). ``options._replace(...)``
@@ -84,8 +113,49 @@ class RenderOptions(namedtuple("RenderOptions", _OPTION_FIELDS, defaults=_OPTION
 
     def sets(self) -> list[tuple[str, str]]:
         """The ``--set`` family in Helm's order of application."""
-        return ([("--set", s) for s in self.set_values] + [("--set-string", s) for s in self.set_string_values]
-                + [("--set-file", s) for s in self.set_file_values])
+        def each(given: Iterable[str] | str) -> Iterable[str]:
+            return (given,) if isinstance(given, str) else given
+        return ([("--set", s) for s in each(self.set_values)] + [("--set-string", s) for s in each(self.set_string_values)]
+                + [("--set-file", s) for s in each(self.set_file_values)])
+
+
+_SEQUENCES = {"values_files": (str, Path), "set_values": (str,), "set_string_values": (str,),
+              "set_file_values": (str,), "api_versions": (str,), "show_only": (str,), "skip_hooks": (str,)}
+_TEXTS = {"profile": False, "name": False, "namespace": False, "kube_version": False, "registry": True,
+          "check_registry": True}
+
+
+def checked(options: RenderOptions) -> RenderOptions:
+    """``options`` with every sequence a tuple (a bare ``str`` or ``Path`` is one item, not its
+    characters) and ``values`` a plain copy; a value of the wrong type is a TypeError naming
+    the parameter."""
+    changes: dict[str, Any] = {}
+    for field, kinds in _SEQUENCES.items():
+        value = getattr(options, field)
+        if isinstance(value, (str, Path)):
+            value = (value,)
+        elif isinstance(value, (bytes, dict)) or not hasattr(value, "__iter__"):
+            raise TypeError(f"{field} must be a sequence of {' or '.join(k.__name__ for k in kinds)}, "
+                            f"not {type(value).__name__}")
+        value = tuple(value)
+        for item in value:
+            if not isinstance(item, kinds):
+                raise TypeError(f"{field} items must be {' or '.join(k.__name__ for k in kinds)}, "
+                                f"not {type(item).__name__} ({item!r})")
+        changes[field] = value
+    for field, optional in _TEXTS.items():
+        value = getattr(options, field)
+        if not isinstance(value, str) and not (optional and value is None):
+            raise TypeError(f"{field} must be a str{' or None' if optional else ''}, not {type(value).__name__}")
+    for field, number in (("time_limit", (int, float)), ("output_limit", (int,))):
+        value = getattr(options, field)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, number)):
+            raise TypeError(f"{field} must be a number or None, not {type(value).__name__}")
+    if options.chart is not None and not isinstance(options.chart, (str, Path)):
+        raise TypeError(f"chart must be a str, a Path or None, not {type(options.chart).__name__}")
+    if options.values is not None:
+        changes["values"] = plain_values(options.values)
+    return options._replace(**changes)
 
 
 @functools.lru_cache(maxsize=8)
@@ -109,8 +179,9 @@ def value_origins(options: RenderOptions) -> Origins:
     profile = chart_source(options).profile_path(options.profile)
     files: list[tuple[str | Path, str]] = [profile] if profile else []
     profiles = len(files)
-    files += [(f, "(stdin)" if str(f) == "-" else str(f)) for f in options.values_files]
-    return Origins(files, options.sets(), profiles)
+    given = options.values_files
+    files += [(f, "(stdin)" if str(f) == "-" else str(f)) for f in ((given,) if isinstance(given, (str, Path)) else given)]
+    return Origins(files, options.sets(), profiles, None if options.values is None else dict(options.values))
 
 
 def check_release(name: str, namespace: str) -> None:
@@ -128,7 +199,7 @@ def check_values(options: RenderOptions, tree: Chart, values: Values, origins: O
     naming each violation, returns a warning for each user key the schema does not know.
     The bundled chart's defaults and profiles are tested against its schema, so without ``-f``
     or ``--set`` input there is nothing to check (and jsonschema is never imported)."""
-    if chart_source(options).bundled and not options.values_files and not options.sets():
+    if chart_source(options).bundled and not options.values_files and not options.sets() and not options.values:
         return []
     from .schema import check, has_schema  # only with user values to check
     return check(tree, values, origins) if has_schema(tree) else []
@@ -151,7 +222,10 @@ def _load_values(options: RenderOptions) -> tuple[Chart, Values, Origins, bool]:
     chart = chart_of(options)
     origins = value_origins(options)
     user = origins.values()
-    user_inert = not (options.values_files or options.sets()) or inert(user)
+    user_inert = not (options.values_files or options.sets() or options.values) or inert(user)
+    if not user_inert:
+        from .guard import refuse_unwritable  # only renders with user text need the guards
+        refuse_unwritable(origins)
     tree, values = enabled_tree(chart, user)
     return tree, values, origins, user_inert
 
@@ -159,7 +233,7 @@ def _load_values(options: RenderOptions) -> tuple[Chart, Values, Origins, bool]:
 def effective_values(options: RenderOptions) -> Values:
     """What templates of the parent chart see as ``Values`` after every merge (a copy of its
     own: the chart's defaults inside are shared between renders)."""
-    return copy_values(load(options)[1])
+    return copy_values(load(checked(options))[1])
 
 
 def _capabilities(options: RenderOptions) -> dict:
@@ -168,7 +242,7 @@ def _capabilities(options: RenderOptions) -> dict:
         kube = KubeVersion(options.kube_version)
     except ValueError:
         raise ChartError(f"{options.kube_version!r} is not a Kubernetes version (e.g. v1.36.0)", "--kube-version") from None
-    return {"KubeVersion": kube, "APIVersions": APIVersions([*DEFAULT_API_VERSIONS, *options.api_versions]),
+    return {"KubeVersion": kube, "APIVersions": APIVersions(iter([*DEFAULT_API_VERSIONS, *options.api_versions])),
             "HelmVersion": {"Version": "v4.2.3"}}
 
 
@@ -204,19 +278,40 @@ def rerender_with(options: RenderOptions):
     return rerender
 
 
+def render_templates_naming_values(options: RenderOptions, tree: Chart, values: Values,
+                                   origins: Origins) -> dict[str, str]:
+    """:func:`render_templates`; a template that fails names, below its own location, the user's
+    values it most likely failed on (a null or a value of the wrong kind)."""
+    try:
+        return render_templates(options, tree, values)
+    except TemplateError as e:
+        rejected = rejected_value(e, origins)  # a chart's own check of a value: located at the value
+        if rejected is not e:
+            raise rejected from None
+        if options.values_files or options.sets() or options.values:
+            from .guard import culprits
+            e.details = [*culprits(e.where, origins, chart_of(options)), *e.details]
+        raise
+
+
 def render_options(options: RenderOptions) -> Manifest:
     """Render with ``options``; raises :class:`~meshcharts.errors.MeshchartsError` on bad input.
-    Warnings (keys the chart's schema does not know) come back in ``manifest.warnings``."""
+    Warnings (keys the chart's schema does not know, numbers where text is meant, ``--set``
+    indexes that replace a chart's list, text Helm would read back differently) come back in
+    ``manifest.warnings``."""
+    options = checked(options)
     check_release(options.name, options.namespace)
     with budgeted(options.time_limit, options.output_limit):
         tree, values, origins, user_inert = _load_values(options)
         warnings = check_values(options, tree, values, origins)
+        if options.values_files or options.sets() or options.values:
+            from .guard import warnings as guard_warnings  # only renders with user values need the guards
+            warnings += [str(p) for p in guard_warnings(origins, chart_of(options), user_inert)]
         try:
-            rendered = render_templates(options, tree, values)
+            rendered = render_templates_naming_values(options, tree, values, origins)
         except TemplateError as e:
-            error = rejected_value(e, origins)
-            copy_hint(error, chart_source(options))
-            raise error from None
+            copy_hint(e, chart_source(options))
+            raise
     DiskCache.save_all()
     manifest = build_manifest(rendered)
     # As Helm does. The bundled chart's templates are tested to print valid YAML, so there only a
@@ -250,23 +345,31 @@ def rejected_value(error: MeshchartsError, origins: Origins) -> MeshchartsError:
     return ValuesError(f"{dotted(path)}: {error.message}", where or error.where)
 
 
-def render(profile: str = "default", *, values_files: Iterable[str | Path] = (), set_values: Iterable[str] = (),
-           set_string_values: Iterable[str] = (), set_file_values: Iterable[str] = (), name: str = "istio",
-           namespace: str = "istio-system", chart: str | Path | None = None,
-           kube_version: str = DEFAULT_KUBE_VERSION, api_versions: Iterable[str] = (),
-           show_only: Iterable[str] = (), registry: str | None = None,
+def render(profile: str = "default", *, values_files: Iterable[str | Path] | str | Path = (),
+           values: Mapping[str, Any] | None = None, set_values: Iterable[str] | str = (),
+           set_string_values: Iterable[str] | str = (), set_file_values: Iterable[str] | str = (),
+           name: str = "istio", namespace: str = "istio-system", chart: str | Path | None = None,
+           kube_version: str = DEFAULT_KUBE_VERSION, api_versions: Iterable[str] | str = (),
+           show_only: Iterable[str] | str = (), registry: str | None = None,
            check_registry: str | None = None, time_limit: float | None = None,
            output_limit: int | None = None, no_hooks: bool = False, skip_hooks: Iterable[str] = (),
            skip_crds: bool = False, include_crds: bool = False) -> Manifest:
     """Render a release and return its :class:`~meshcharts.manifest.Manifest`.
 
     ``manifest.text`` is byte for byte what ``meshcharts render`` prints for the same flags;
-    ``manifest.documents`` carry ``source``, ``kind``, ``name``, ``namespace`` and ``object``.
+    ``manifest.documents`` carry ``source``, ``kind``, ``name``, ``namespace``, ``api_version``
+    and ``object``. ``values`` is a mapping applied after ``values_files`` and before the
+    ``--set`` family (its ints are integers, as from ``--set``; its floats are float64). A bare
+    ``str`` or ``Path`` where a sequence is expected is one item.
+
+    Raises:
+        MeshchartsError: bad input (a file, value, flag or template), naming where.
+        TypeError: an argument of the wrong type, naming the parameter.
     """
     return render_options(RenderOptions(
-        chart=chart, profile=profile, values_files=tuple(values_files), set_values=tuple(set_values),
-        set_string_values=tuple(set_string_values), set_file_values=tuple(set_file_values), name=name,
-        namespace=namespace, kube_version=kube_version, api_versions=tuple(api_versions),
-        show_only=tuple(show_only), registry=registry, check_registry=check_registry, time_limit=time_limit,
-        output_limit=output_limit, no_hooks=no_hooks, skip_hooks=tuple(skip_hooks), skip_crds=skip_crds,
+        chart=chart, profile=profile, values_files=values_files, values=values, set_values=set_values,
+        set_string_values=set_string_values, set_file_values=set_file_values, name=name,
+        namespace=namespace, kube_version=kube_version, api_versions=api_versions,
+        show_only=show_only, registry=registry, check_registry=check_registry, time_limit=time_limit,
+        output_limit=output_limit, no_hooks=no_hooks, skip_hooks=skip_hooks, skip_crds=skip_crds,
         include_crds=include_crds))

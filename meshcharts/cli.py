@@ -280,14 +280,11 @@ def _values(args: argparse.Namespace) -> int:
 
 
 def _lint(args: argparse.Namespace) -> int:
-    from .lint import lint as run_lint  # per command, as in _options
-    found = run_lint(_options(args))
-    if not found:  # values that render: is the manifest one the cluster takes?
-        from .validate import validate_options
-        report = validate_options(_options(args))
-        found += report.errors
-        for warning in report.warnings:
-            print(f"Warning: {warning}", file=sys.stderr)
+    from .linting import lint_options  # per command, as in _options
+    warnings: list[Any] = []
+    found = lint_options(_options(args), validation_warnings=warnings)
+    for warning in warnings:
+        print(f"Warning: {warning}", file=sys.stderr)
     for problem in found:
         _error(str(problem))
     if found:

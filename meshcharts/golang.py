@@ -58,7 +58,7 @@ def go_str(value: Any, nil: str = "") -> str:
     return str(value)
 
 
-_GO_TYPES = {"bool": "bool", "int64": "int64", "number": "float64", "string": "string",
+_GO_TYPES = {"bool": "bool", "int64": "int", "number": "float64", "string": "string",
              "list": "[]interface {}", "map": "map[string]interface {}"}
 
 
@@ -110,15 +110,16 @@ def go_key(key: Any) -> str:
 
 
 def value_kind(value: Any) -> str:
-    """The kind of a values datum: null, bool, int64 (typed on the command line), number,
-    string, list, map, or the Python type's name for anything else."""
+    """The kind of a values datum: null, bool, int64 (an integer: typed on the command line or
+    made by a template), number (a float64: every number a values file holds), string, list,
+    map, or the Python type's name for anything else."""
     if value is None:
         return "null"
     if isinstance(value, bool):
         return "bool"
-    if isinstance(value, Int64):
+    if isinstance(value, int):
         return "int64"
-    if isinstance(value, (int, float)):
+    if isinstance(value, float):
         return "number"
     if isinstance(value, str):
         return "string"
@@ -142,18 +143,16 @@ def type_name(value: Any) -> str:
 # --- numbers -------------------------------------------------------------------------------
 
 def format_number(value: int | float) -> str:
-    """A number as Go's ``%v`` prints a float64: shortest digits, exponent form from 1e+06 up
-    and below 1e-04.
-
-    Helm reads every number in values as float64, so ``1.0`` prints ``1`` and ``1000000``
-    prints ``1e+06``; integers that came from ``--set`` are :class:`Int64` and print plainly.
-    """
-    if isinstance(value, Int64):
+    """A number as Go's ``%v`` prints it. The type says which Go type it is: Helm reads every
+    number in a values file as float64 (a Python float: ``1.0`` prints ``1``, ``1000000`` prints
+    ``1e+06``), while integers typed with ``--set`` or made by a template are integers (a Python
+    int) and print plainly (``{{ 1000000 }}`` prints ``1000000``)."""
+    if type(value) is int:
         return int.__repr__(value)
     key = (type(value), value)
     text = _FORMATTED.get(key)
     if text is None:
-        text = _format_float(float(value))
+        text = int.__repr__(value) if isinstance(value, int) else _format_float(float(value))
         if len(_FORMATTED) < 4096:
             _FORMATTED[key] = text
     return text
@@ -184,6 +183,8 @@ def format_float32(value: float) -> str:
     import struct  # only for float32 fields, which a render never prints
     if math.isnan(value) or math.isinf(value):
         return _format_float(value)
+    if abs(value) >= 3.4028235677973366e38:  # past float32's range: Go's conversion gives an infinity
+        return _format_float(math.copysign(math.inf, value))
     f32 = struct.unpack("f", struct.pack("f", value))[0]
     if f32 == 0:
         return "0"
@@ -216,11 +217,70 @@ def _g_layout(text: str, eprec: int) -> str:
     return f"{sign}{whole}{'.' + rest if rest else ''}"
 
 
-class Int64(int):
-    """An integer typed on the command line (``--set a=5``): Helm keeps these as int64."""
+INT64_MIN, INT64_MAX, UINT64_MAX = -(2**63), 2**63 - 1, 2**64 - 1
 
-    def __repr__(self) -> str:
-        return int.__repr__(self)
+
+def _underscore_ok(text: str) -> bool:
+    """Go's rule for ``_`` in a base-0 integer literal: only between digits (a base prefix
+    counts as a digit)."""
+    if text[:1] in "+-":
+        text = text[1:]
+    saw, i, hexa = "^", 0, False
+    if len(text) >= 2 and text[0] == "0" and text[1].lower() in "box":
+        i, saw, hexa = 2, "0", text[1].lower() == "x"
+    for ch in text[i:]:
+        if ch.isdigit() and ch.isascii() or hexa and ch.lower() in "abcdef":
+            saw = "0"
+        elif ch == "_":
+            if saw != "0":
+                return False
+            saw = "_"
+        elif saw == "_":
+            return False
+        else:
+            saw = "!"
+    return saw != "_"
+
+
+def parse_int(text: str, unsigned: bool = False) -> int | None:
+    """Go's ``strconv.ParseInt(text, 0, 64)`` (``ParseUint`` with ``unsigned``): a sign (signed
+    only), then ``0x``/``0X``, ``0o``/``0O``/``0``, ``0b``/``0B`` or decimal digits, ``_`` between
+    digits; None for anything else or a number out of range."""
+    body = text
+    negative = False
+    if not unsigned and body[:1] in ("+", "-"):
+        negative, body = body[0] == "-", body[1:]
+    if not body:
+        return None
+    base, digits = 10, body
+    if body[0] == "0":
+        prefix = body[1:2].lower()
+        if len(body) >= 3 and prefix in ("b", "o", "x"):
+            base, digits = {"b": 2, "o": 8, "x": 16}[prefix], body[2:]
+        else:
+            base, digits = 8, body[1:]
+    if "_" in digits:
+        if not _underscore_ok(text):
+            return None
+        digits = digits.replace("_", "")
+    allowed = "0123456789abcdef"[:base]
+    if any(ch.lower() not in allowed for ch in digits):
+        return None
+    n = int(digits, base) if digits else 0
+    if negative:
+        n = -n
+    if unsigned:
+        return n if n <= UINT64_MAX else None
+    return n if INT64_MIN <= n <= INT64_MAX else None
+
+
+def float_to_int64(f: float) -> int:
+    """Go's ``int64(f)`` on amd64: truncation toward zero; NaN and values out of range give
+    MinInt64 (the CPU's "integer indefinite")."""
+    if math.isnan(f) or math.isinf(f) or not (INT64_MIN <= f < 2.0**63):
+        return INT64_MIN
+    return int(f)
+
 
 
 # --- Helm's merge of values maps ----------------------------------------------------------

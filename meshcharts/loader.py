@@ -176,7 +176,9 @@ def _text(value: Any) -> str | None:
     """A scalar read into one of Helm's string fields: its text (``true``, ``1.5``)."""
     if value is None or isinstance(value, str):
         return value
-    return ("true" if value else "false") if isinstance(value, bool) else str(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return format_number(value) if isinstance(value, (int, float)) else str(value)
 
 
 def _dependencies(directory: Path, meta: dict[str, Any], where: str, hidden: bool) -> tuple[Dependency, ...]:

@@ -46,7 +46,8 @@ _HOOK = re.compile(r"[ \t]+['\"]?helm\.sh/hook['\"]?:[ \t]*['\"]?([^'\"\n#]*)")
 
 
 class Document:
-    """One object of the manifest: where it came from and what it is."""
+    """One object of the manifest: where it came from (``source``) and what it is (``kind``,
+    ``api_version``, ``name``, ``namespace``, ``object``; ``text`` as printed)."""
     __slots__ = ("source", "text", "kind", "is_hook", "_object", "number")
 
     def __init__(self, source: str, text: str, kind: str, is_hook: bool = False, parsed: Any = None,
@@ -82,6 +83,12 @@ class Document:
                     raise _not_yaml(self, problem) from None
                 raise TemplateError(f"YAML error: {str(e).splitlines()[0]}", self.source) from None
         return self._object
+
+    @property
+    def api_version(self) -> str | None:
+        """The object's ``apiVersion`` (``apps/v1``), None when it has none."""
+        version = self.object.get("apiVersion") if isinstance(self.object, dict) else None
+        return version if isinstance(version, str) else None
 
     @property
     def name(self) -> str | None:

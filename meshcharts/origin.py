@@ -45,23 +45,27 @@ class Origins:
     ``profiles`` says how many leading files are profiles rather than the user's own input."""
 
     def __init__(self, files: Sequence[tuple[str | Path, str]] = (), sets: Sequence[tuple[str, str]] = (),
-                 profiles: int = 0):
+                 profiles: int = 0, mapping: Values | None = None):
         self.files = files
         self.sets = sets
         self.profiles = profiles
+        self.mapping = mapping  # values given as a Python mapping: after the files, before the sets
         self._texts: dict[str, str] = {}
         self._merged: dict[bool, Values] = {}
 
     def __repr__(self) -> str:
-        return f"Origins(files={self.files!r}, sets={self.sets!r}, profiles={self.profiles!r})"
+        return (f"Origins(files={self.files!r}, sets={self.sets!r}, profiles={self.profiles!r}, "
+                f"mapping={self.mapping!r})")
 
     def values(self, with_profiles: bool = True) -> Values:
         """The merged user values (optionally without the profile): what a key is checked against
         before its source is looked up."""
+        with_profiles = with_profiles or not self.profiles  # without profiles the two are one merge
         merged = self._merged.get(with_profiles)
         if merged is None:
             merged = self._merged[with_profiles] = user_values(self.files[0 if with_profiles else self.profiles:],
-                                                               self.sets, self.profiles if with_profiles else 0)
+                                                               self.sets, self.profiles if with_profiles else 0,
+                                                               self.mapping)
         return merged
 
     def where(self, path: KeyPath) -> str | None:
@@ -75,6 +79,8 @@ class Origins:
                 continue
             if holds(shape, path):
                 return f"{flag} {arg}"
+        if self.mapping is not None and holds(self.mapping, path):
+            return "values=" + dotted(path)
         for file, label in reversed(self.files):
             text = self._texts.get(label)
             if text is None:

@@ -24,6 +24,7 @@ from .errors import ChartError, ValuesError, printable
 from .origin import KeyPath, Origins, dotted
 from .values import Values
 from .golang import type_name
+from .yamlio import yaml_number
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -38,14 +39,18 @@ _JSON_TYPES = {"object": "a map", "array": "a list", "string": "a string", "inte
 
 @dataclass(frozen=True)
 class Problem:
-    """One finding about a value: its key path, what is wrong, and where the value came from."""
+    """One finding about a value: its key path (empty for a render error), what is wrong, and
+    where the value came from (``file:line:column``, a ``--set`` argument, a template location
+    for a render error, or None for a chart default). ``str()`` is the line ``lint`` prints."""
     path: KeyPath
     message: str
     where: str | None = None   # file:line:column or the --set argument; None for chart defaults
 
     def __str__(self) -> str:
         head = f"{self.where}: " if self.where else ""
-        return printable(f"{head}{dotted(self.path)}: {self.message}")  # keys are the user's: no escapes
+        first, *rest = self.message.split("\n")  # keys are the user's: shown without raw controls
+        head = printable(f"{head}{dotted(self.path) + ': ' if self.path else ''}{first}")
+        return "\n".join([head, *(printable(line) for line in rest)])
 
 
 def has_schema(tree: Chart) -> bool:
@@ -74,7 +79,8 @@ def violations(tree: Chart, values: Values, origins: Origins | None = None) -> l
         errors = sorted(_iter_errors(chart, section), key=lambda e: [str(p) for p in e.absolute_path])
         for error in errors:
             path = _user_path(prefix + tuple(error.absolute_path))
-            found.append(Problem(path, _message(error), origins.where(path) if origins else None))
+            where = origins.where(path) if origins else None
+            found.append(Problem(path, _message(error) + _set_hint(error, path, where), where))
         if not errors:
             _remember_valid(chart, section)
     return found
@@ -249,13 +255,27 @@ def _message(error: Any) -> str:
         extra = sorted(set(value) - set(known)) if isinstance(value, dict) else []
         hints = [f"{k}{_suggestion(k, known)}" for k in extra]
         return f"unknown key{'s' if len(hints) > 1 else ''} {', '.join(hints)} (this map takes no other keys)"
+    if type(value) is float:  # jsonschema shows Python's form (0.0): show the number as written
+        return error.message.replace(repr(value), _shown(value), 1)
     return error.message
+
+
+def _set_hint(error: Any, path: KeyPath, where: str | None) -> str:
+    """For a list key given one word with ``--set``: how ``--set`` writes a list."""
+    wanted = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
+    if (error.validator == "type" and "array" in wanted and isinstance(error.instance, str) and where
+            and where.startswith("--set ")):
+        flag = where.split(" ", 1)[0]
+        return f" (a list in {flag} is written in braces: {flag} '{dotted(path)}={{{error.instance}}}')"
+    return ""
 
 
 def _shown(value: Any) -> str:
     """A scalar as JSON, shortened; nothing for maps and lists."""
     if isinstance(value, (dict, list)):
         return ""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value == value and abs(value) != float("inf"):
+        return yaml_number(value)  # as the user wrote it, not Python's float form (1000.0)
     text = json.dumps(value, ensure_ascii=False)
     return f"{text[:60]}..." if len(text) > 60 else text
 
@@ -269,7 +289,7 @@ _SCHEMA_DIGESTS = IdentityMemo(
 def _verdict_key(chart: Chart, values: Values) -> str:
     try:  # marshal's format 2 writes content only (no back-references), four times faster than repr
         data = marshal.dumps(values, 2)
-    except ValueError:  # a value marshal does not take (an Int64 from --set): its text form
+    except ValueError:  # a value marshal does not take (from the Python API): its text form
         data = repr(values).encode("utf-8", "surrogatepass")
     return f"valid:{_SCHEMA_DIGESTS(chart.schema)}:{digest(data)}"
 

@@ -7,25 +7,29 @@ from a parent into every enabled child, never upward or sideways.
 """
 from __future__ import annotations
 
+import marshal
 import sys
 from pathlib import Path
 
 from .cache import IdentityMemo
 from .errors import ValuesError, printable
-from .golang import Int64, merge_maps, type_name
+from .golang import merge_maps, type_name
 from .yamlio import load_values_text
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any, Callable, Iterable, Protocol, Sequence
+    from typing import Any, Callable, Iterable, Iterator, Protocol, Sequence
 
     Values = dict[str, Any]
     from .loader import Chart, Dependency
 
     class ChartLike(Protocol):
-        name: str
-        values: Values
-        children: Sequence["ChartLike"]
+        @property
+        def name(self) -> str: ...
+        @property
+        def values(self) -> Values: ...
+        @property
+        def children(self) -> Sequence[Any]: ...
 else:
     Values = dict
 
@@ -149,6 +153,9 @@ class _SetParser:
                 data[k] = lst
             return more
         if last == "=":
+            if not k and level == 0:
+                # Helm drops `=x` (and `a=1,=x`) without a word: a value that goes nowhere.
+                raise self.fail("no key before '=' (expected KEY=VALUE)")
             value, more = self.value()
             if k:
                 data[k] = value
@@ -160,8 +167,11 @@ class _SetParser:
         if level > MAX_NESTED_NAME_LEVEL:
             raise self.fail(f"value name nested level is greater than maximum supported nested level of {MAX_NESTED_NAME_LEVEL}")
         inner = data.get(k)
-        if inner is None or k not in data:
+        if k not in data:
             inner = {}
+        elif inner is None:  # as in Helm's strvals: a null is not a map to set keys in
+            raise self.fail(f"key {k!r} is null, not a map: cannot set {k}.<key> (set {k} to a map first, "
+                            f"or drop the null)")
         elif not isinstance(inner, dict):
             raise self.fail(f"key {k!r} is {type_name(inner)}, not a map: cannot set {k}.<key>")
         else:
@@ -177,10 +187,9 @@ class _SetParser:
         text, last = self.until("]")
         if last is None:
             raise self.fail("error parsing index: missing ']'")
-        try:
-            i = int(text.strip()) if text.strip().lstrip("-").isdigit() else int("x")
-        except ValueError:
-            raise self.fail(f"error parsing index: {text!r} is not a number") from None
+        i = _atoi(text)
+        if i is None:  # Go's strconv.Atoi: an optional sign and decimal digits, nothing else
+            raise self.fail(f"error parsing index: {text!r} is not a number")
         if i < 0:
             raise self.fail(f"error parsing index: negative {i} index not allowed")
         if i > MAX_INDEX:
@@ -231,6 +240,14 @@ class _SetParser:
         return self.reader(raw), last is not None
 
 
+def _atoi(text: str) -> int | None:
+    """Go's ``strconv.Atoi``: ``[+-]`` and ASCII digits only (no spaces, no base prefix)."""
+    body = text[1:] if text[:1] in ("+", "-") else text
+    if not body or not (body.isdigit() and body.isascii()):
+        return None
+    return int(text)
+
+
 def _set_index(lst: list, i: int, value: Any) -> list:
     if len(lst) <= i:
         lst.extend([None] * (i + 1 - len(lst)))
@@ -238,8 +255,37 @@ def _set_index(lst: list, i: int, value: Any) -> list:
     return lst
 
 
+def plain_values(mapping: Any, where: str = "values") -> Values:
+    """A copy of values given as Python data, as Helm holds values: maps with string keys, lists
+    (tuples become lists), text, booleans, null, integers (int64, as ``--set`` types them) and
+    floats (float64). Anything else is a TypeError naming where it is."""
+    def copy(value: Any, at: str) -> Any:
+        if value is None or isinstance(value, (str, bool, float)):
+            return value
+        if isinstance(value, int):
+            if not -(2**63) <= value < 2**63:
+                raise TypeError(f"{at}: {value} does not fit in int64")
+            return int(value)
+        if isinstance(value, dict) or hasattr(value, "keys") and hasattr(value, "__getitem__"):
+            out = {}
+            for key in value.keys():
+                if not isinstance(key, str):
+                    raise TypeError(f"{at}: keys must be str, not {type(key).__name__} ({key!r})")
+                out[key] = copy(value[key], f"{at}.{key}")
+            return out
+        if isinstance(value, (list, tuple)):
+            return [copy(v, f"{at}[{i}]") for i, v in enumerate(value)]
+        raise TypeError(f"{at}: a values datum must be a map, list, str, int, float, bool or None, "
+                        f"not {type(value).__name__}")
+    result = copy(mapping, where)
+    if not isinstance(result, dict):
+        raise TypeError(f"{where} must be a mapping, not {type(mapping).__name__}")
+    return result
+
+
 def typed_value(text: str) -> Any:
-    """``--set`` typing: true/false/null (any case), integers without a leading zero, else text."""
+    """``--set`` typing: true/false/null (any case), integers without a leading zero (int64, which
+    print as integers where a values file's float64 numbers would not), else text."""
     low = text.lower()
     if low == "true":
         return True
@@ -248,13 +294,13 @@ def typed_value(text: str) -> Any:
     if low == "null":
         return None
     if text == "0":
-        return Int64(0)
+        return 0
     if text and text[0] != "0":
         body = text[1:] if text[0] in "+-" else text
         if body.isdigit() and body.isascii() and len(body) <= 19:  # longer ones are no int64: text
             n = int(text)
             if -(2**63) <= n < 2**63:
-                return Int64(n)
+                return n
     return text
 
 
@@ -287,12 +333,15 @@ def apply_set(data: Values, arg: str, kind: str = "--set") -> None:
 
 
 def user_values(files: Iterable[tuple[str | Path, str]] = (), sets: Iterable[tuple[str, str]] = (),
-                chart_files: int = 0) -> Values:
-    """User values: the ``(path, label)`` files merged in order, then each ``(flag, arg)``. The
-    first ``chart_files`` files are the chart's own (profiles), which the disk cache may keep."""
+                chart_files: int = 0, mapping: Values | None = None) -> Values:
+    """User values: the ``(path, label)`` files merged in order, then ``mapping`` (values given
+    as data), then each ``(flag, arg)``. The first ``chart_files`` files are the chart's own
+    (profiles), which the disk cache may keep."""
     data: Values = {}
     for i, (path, label) in enumerate(files):
         merge_maps(data, read_values_file(path, label, persist=i < chart_files))
+    if mapping:
+        merge_maps(data, plain_values(mapping))
     for kind, arg in sets:
         apply_set(data, arg, kind)
     return data
@@ -313,92 +362,109 @@ def copy_values(value: Any) -> Any:
     return value
 
 
-def _without_nulls(value: Any) -> Any:
-    """A deep copy of a chart default with its nulls dropped (Helm 4 ignores default nulls)."""
-    if isinstance(value, dict):
-        return {k: _without_nulls(v) for k, v in value.items() if v is not None}
-    if isinstance(value, list):
-        return copy_values(value)
-    return value
+# Helm 4's coalescing, step by step as pkg/chart/common/util/coalesce.go does it, on fresh copies
+# (Helm deep-copies the user's values and each chart's defaults before it merges), including
+# what its in-place updates do:
+# - ``merge`` mode keeps a user ``null`` as a present null; Helm uses it for a parent's section of
+#   a child chart, so there a null deletes only what the child's own defaults hold;
+# - ``coalesceGlobals`` copies ``global`` one level deep, so a child's defaults written into a map
+#   two or more levels below ``global`` land in the parent's own ``global`` too.
+
+def _clean_nulls(values: Values) -> None:
+    for key, value in list(values.items()):
+        if value is None:
+            del values[key]
+        elif isinstance(value, dict):
+            _clean_nulls(value)
 
 
-# Chart defaults without their nulls, made once per default and then shared: nothing changes
-# coalesced values in place (templates cannot, and coalescing builds new maps), so every render
-# can hand out the same default subtrees instead of copying them.
-_STRIPPED = IdentityMemo(_without_nulls, 4096)
+def _coalesce_tables(dst: Values, src: Values, merge: bool) -> Values:
+    """Helm's coalesceTablesFullKey: ``src`` under ``dst`` (``dst`` wins), both changed in place."""
+    had_value = {key for key, value in src.items() if value is not None}
+    for key, value in dst.items():
+        if value is None:
+            src[key] = None
+    for key, value in src.items():
+        if key not in dst:
+            dst[key] = value
+        elif not merge and dst[key] is None and key in had_value:
+            del dst[key]  # the user's null deletes a default
+        elif isinstance(value, dict) and isinstance(dst[key], dict):
+            _coalesce_tables(dst[key], value, merge)
+    return dst
 
 
-def _default(value: Any) -> Any:
-    return _STRIPPED(value) if type(value) in (dict, list) else value
-
-
-def _merged(mine: Values, defaults: Values) -> Values:
-    """``mine`` over ``defaults`` as a new map, neither changed: maps merge, anything else in
-    ``mine`` wins, and a ``null`` in ``mine`` deletes the default."""
-    out = dict(mine)
-    for key, default in defaults.items():
+def _coalesce_values(chart: ChartLike, mine: Values, merge: bool) -> None:
+    """Helm's coalesceValues: the chart's defaults (a fresh copy) under ``mine``, in place."""
+    children = {child.name for child in chart.children}
+    for key, default in copy_values(chart.values).items():
         if key in mine:
             value = mine[key]
-            if value is None:
-                del out[key]
+            if value is None and not merge:
+                del mine[key]
             elif isinstance(value, dict) and isinstance(default, dict):
-                out[key] = _merged(value, default)
-        elif default is not None:
-            out[key] = _default(default)
-    return out
+                keep_nulls = merge or key in children  # a child's section merges, keeping nulls
+                if not keep_nulls:
+                    _clean_nulls(default)
+                _coalesce_tables(value, default, keep_nulls)
+        elif merge or default is not None:
+            if not merge and isinstance(default, dict):
+                _clean_nulls(default)
+            mine[key] = default
 
 
-def _child_globals(parent: Values, child: Values) -> Values:
-    """A child's ``global``: the parent's wins, maps merge."""
-    out = dict(child)
-    for key, value in parent.items():
+def _coalesce_globals(section: Values, parent: Values) -> None:
+    """Helm's coalesceGlobals: the parent's ``global`` over the child's, one level deep."""
+    mine = section.get("global", {})
+    theirs = parent.get("global", {})
+    if not isinstance(mine, dict) or not isinstance(theirs, dict):
+        return  # Helm skips globals that are not maps (with a warning)
+    for key, value in theirs.items():
         if isinstance(value, dict):
-            theirs = out.get(key)
-            if isinstance(theirs, dict):
-                out[key] = _merged(value, theirs)
-            elif theirs is None:
-                out[key] = value
-        elif not isinstance(out.get(key), dict):
-            out[key] = value
-    return out
+            copied = dict(value)  # Helm's copyMap: the maps inside stay the parent's own
+            if key not in mine:
+                mine[key] = copied
+            elif isinstance(mine[key], dict):
+                _coalesce_tables(copied, mine[key], True)
+                mine[key] = copied
+        elif not isinstance(mine.get(key), dict):
+            mine[key] = value
+    section["global"] = mine
 
 
-def coalesce(chart: ChartLike, user: Values, path: str = "", raw: dict[str, Any] | None = None) -> Values:
-    """``chart``'s defaults and those of each child in ``chart.children`` under the user's values,
-    globals copied down; a new map (``user`` is not changed). ``raw``, when given, receives each
-    child's section as the parent level left it (before the child's defaults and globals), by
-    dotted path."""
-    out = _merged(user, chart.values)
-    # Children whose own section sets no globals all get the same map (nothing changes coalesced
-    # values in place): worked out once, not once per child.
-    shared_globals: Values | None = None
+def _coalesce(chart: ChartLike, mine: Values, merge: bool, path: str = "") -> Values:
+    """Helm's coalesce: ``chart``'s defaults and its children's under ``mine`` (changed in place)."""
+    _coalesce_values(chart, mine, merge)
     for child in chart.children:
-        section = out.get(child.name, {})
-        if not isinstance(section, dict):
+        section = mine.get(child.name)
+        if child.name not in mine:
+            section = mine[child.name] = {}
+        elif not isinstance(section, dict):
             raise ValuesError(
                 f"{type_name(section)} where the chart needs a map of values for its child chart {child.name!r}",
                 f"{path}{child.name}")
-        if raw is not None:
-            raw[f"{path}{child.name}"] = section
-        section = dict(section)
-        parent_global, child_global = out.get("global") or {}, section.get("global") or {}
-        if isinstance(parent_global, dict) and isinstance(child_global, dict):
-            if child_global or shared_globals is None:
-                # Helm first folds a parent's own defaults into its children's sections (its
-                # import-values step), so every child also keeps the parent's default globals: a
-                # user null on a global removes it from the parent's templates, not the children's.
-                default_global = chart.values.get("global")
-                globals_ = child_global
-                if isinstance(default_global, dict) and default_global:
-                    globals_ = _child_globals(_default(default_global), child_global)
-                globals_ = _child_globals(parent_global, globals_)
-                if not child_global:
-                    shared_globals = globals_
-            else:
-                globals_ = shared_globals
-            section["global"] = globals_
-        out[child.name] = coalesce(child, section, f"{path}{child.name}.", raw)
-    return out
+        _coalesce_globals(section, mine)
+        mine[child.name] = _coalesce(child, section, merge, f"{path}{child.name}.")
+    return mine
+
+
+def coalesce(chart: ChartLike, user: Values) -> Values:
+    """Helm's CoalesceValues: ``chart``'s defaults and those of each child in ``chart.children``
+    under the user's values, globals copied down; a new map (``user`` is not changed)."""
+    return _coalesce(chart, copy_values(user), False)
+
+
+def _folded(chart: Chart) -> Chart:
+    """The tree as Helm's import-values step leaves it: a chart that lists dependencies gets, as
+    its defaults, its own merged (nulls kept) with its children's and their globals."""
+    children = tuple(_FOLDED(child) for child in chart.children)
+    chart = chart._replace(children=children)
+    if not chart.dependencies:
+        return chart
+    return chart._replace(values=_coalesce(chart, {}, True))
+
+
+_FOLDED = IdentityMemo(_folded, 256)
 
 
 def lookup(values: Values, dotted: str) -> tuple[bool, Any]:
@@ -420,30 +486,48 @@ def enabled_tree(chart: Chart, user: Values) -> tuple[Chart, Values]:
     start enabled; tags (top-level ``tags:``) may disable; a condition (first path holding a bool)
     overrides tags; unlisted children always render. A disabled child's section then stays as
     the parent level left it: no defaults of its own, no globals (Helm coalesces again without it)."""
-    raw: dict[str, Any] = {}
-    values = coalesce(chart, user, raw=raw)
-    tags = values.get("tags") if isinstance(values.get("tags"), dict) else {}
-    disabled: list[str] = []
-    tree = _prune(chart, values, tags, "", disabled)
-    for path in disabled:
-        *parents, name = path.split(".")
-        node = values
-        for part in parents:  # maps coalescing built: safe to change
-            node = node[part]
-        node[name] = raw[path]
+    try:  # the same values again (a pipeline, a watch loop, a benchmark): the same result, shared
+        key: Any = (id(chart), marshal.dumps(user, 2))
+    except ValueError:  # not plain data (the Python API takes any mapping): work it out each time
+        key = None
+    hit = _ENABLED.get(key) if key is not None else None
+    if hit is not None and hit[0] is chart:
+        return hit[1], hit[2]
+    values = coalesce(chart, user)
+    tags = values.get("tags")
+    tree = _PRUNED(chart, tuple(_disabled_paths(chart, values, tags if isinstance(tags, dict) else {}, "")))
+    values = coalesce(_FOLDED(tree), user)
+    if key is not None:
+        if len(_ENABLED) >= 4:
+            _ENABLED.clear()
+        _ENABLED[key] = (chart, tree, values)
     return tree, values
 
 
-def _prune(chart: Chart, values: Values, tags: dict, prefix: str, disabled: list[str]) -> Chart:
+# Coalesced values are never changed once made (templates cannot, and every later step builds
+# maps of its own), so renders with equal user values share them.
+_ENABLED: dict[Any, tuple[Chart, Chart, Values]] = {}
+
+
+def _disabled_paths(chart: Chart, values: Values, tags: dict, prefix: str) -> Iterator[str]:
     deps = {d.key: d for d in chart.dependencies}
-    kept = []
     for child in chart.children:
         dep = deps.get(child.name)
         if dep is not None and not _enabled(dep, values, tags, prefix):
-            disabled.append(prefix + child.name)
-            continue
-        kept.append(_prune(child, values, tags, f"{prefix}{child.name}.", disabled))
-    return chart._replace(children=tuple(kept))
+            yield prefix + child.name
+        else:
+            yield from _disabled_paths(child, values, tags, f"{prefix}{child.name}.")
+
+
+def _pruned(chart: Chart, disabled: tuple[str, ...], prefix: str = "") -> Chart:
+    kept = tuple(_pruned(child, disabled, f"{prefix}{child.name}.") for child in chart.children
+                 if prefix + child.name not in disabled)
+    return chart._replace(children=kept)
+
+
+# One pruned tree per chart and set of disabled children, so that its folded defaults are worked
+# out once per process, not once per render.
+_PRUNED = IdentityMemo(_pruned, 256)
 
 
 def _enabled(dep: Dependency, values: Values, tags: dict, prefix: str) -> bool:

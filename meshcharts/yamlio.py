@@ -13,7 +13,7 @@ import re
 
 from .cache import DiskCache, digest
 from .errors import ValuesError
-from .golang import Int64, go_g, go_key, merge_maps, type_name
+from .golang import INT64_MAX, INT64_MIN, UINT64_MAX, format_float32, go_g, go_key, merge_maps, parse_int, type_name
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -29,44 +29,103 @@ MAX_MERGED_ENTRIES = 100_000
 # exhaust the stack of every recursive step after loading.
 MAX_DEPTH = 100
 
-# yaml.v2's implicit types (YAML 1.1 as Go reads it), applied to plain scalars when loading.
-_RESOLVERS = [
-    ("tag:yaml.org,2002:bool",
-     r"^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$",
-     "yYnNtTfFoO"),
-    ("tag:yaml.org,2002:int",
-     r"^(?:[-+]?0b[0-1_]+|[-+]?0o?[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+)$",
-     "-+0123456789"),
-    ("tag:yaml.org,2002:float",
-     r"^(?:[-+]?(?:\.[0-9]+|[0-9][0-9_]*(?:\.[0-9_]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$",
-     "-+0123456789."),
-    ("tag:yaml.org,2002:null", r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""]),
-    ("tag:yaml.org,2002:merge", r"^(?:<<)$", "<"),
-]
+# --- plain scalars as Go reads them ---------------------------------------------------------
+# yaml.v2 types a plain scalar by its first character: words from a fixed table, then (for digits
+# and signs) an int64, a uint64 or a float; anything else is text. sigs.k8s.io/yaml then turns the
+# document into JSON, which Helm reads back: every number becomes a float64.
+
+_WORDS: dict[str, Any] = {
+    **{w: True for w in "y Y yes Yes YES on On ON true True TRUE".split()},
+    **{w: False for w in "n N no No NO off Off OFF false False FALSE".split()},
+    **{w: None for w in ("", "~", "null", "Null", "NULL")},
+    **{w: math.inf for w in (".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF")},
+    **{w: -math.inf for w in ("-.inf", "-.Inf", "-.INF")},
+    **{w: math.nan for w in (".nan", ".NaN", ".NAN")},
+}
+_MERGE = "<<"
+_YAML_FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?")
+_GO_FLOAT = re.compile(r"[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
+_TIMESTAMP = re.compile(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})"
+                        r"(?:(?:[Tt]| )([0-9]{1,2}):([0-9]{1,2}):([0-9]{1,2})(?:\.[0-9]+)?"
+                        r"(Z|[-+][0-9]{2}:[0-9]{2})?)?")
 
 
-def _construct_bool(loader: Any, node: Any) -> bool:
-    return loader.construct_scalar(node).lower() in ("y", "yes", "true", "on")
+def _is_timestamp(text: str) -> bool:
+    """yaml.v2's timestamp forms (``2006-1-2``, with a time after ``T``, ``t`` or a space; a zone
+    only after ``T``/``t``), with Go's range checks on each field."""
+    m = _TIMESTAMP.fullmatch(text)
+    if not m:
+        return False
+    year, month, day, hour, minute, second, zone = m.groups()
+    if hour is not None and zone is not None and text[10] == " ":
+        return False
+    if hour is not None and zone is None and text[10] in "Tt":
+        return False
+    import calendar  # only for text shaped like a date
+    if not 1 <= int(month) <= 12 or not 1 <= int(day) <= calendar.monthrange(int(year), int(month))[1]:
+        return False
+    return hour is None or (int(hour) < 24 and int(minute) < 60 and int(second) < 60)
 
 
-def _construct_int(loader: Any, node: Any) -> int | float:
-    text = loader.construct_scalar(node).replace("_", "")
-    sign = -1 if text.startswith("-") else 1
-    digits = text.lstrip("+-")
-    if len(digits) > 400:  # no int64 and no float64 either: yaml.v2 keeps such a number as text
-        return loader.construct_scalar(node)
-    if digits.startswith("0b"):
-        return sign * int(digits[2:], 2)
-    if digits.startswith("0x"):
-        return sign * int(digits[2:], 16)
-    if digits.startswith("0o"):
-        return sign * int(digits[2:], 8)
-    if len(digits) > 1 and digits.startswith("0"):
-        try:
-            return sign * int(digits, 8)
-        except ValueError:  # "08": yaml.v2 falls back to reading it as a float
-            return sign * float(digits)
-    return sign * int(digits)
+def resolve_plain(text: str) -> Any:
+    """What Helm's loader makes of a plain (unquoted, untagged) scalar: True/False, None, an int
+    (int64 or uint64 range), a float (``1e3``, ``08``, ``.5``, ``.inf``), or the text itself.
+    ``0X1F``, ``0B101``, ``0O17`` are integers; ``1e400`` (out of float range) stays text."""
+    if text in _WORDS:
+        return _WORDS[text]
+    first = text[:1]
+    if first == ".":
+        f = float(text) if _GO_FLOAT.fullmatch(text) else math.inf
+        return text if math.isinf(f) else f
+    if not (first.isdigit() and first.isascii()) and first not in ("+", "-"):
+        return text
+    plain = text.replace("_", "")
+    if len(plain) > 400:  # no int64 and no float64 either: yaml.v2 keeps such a number as text
+        return text
+    n = parse_int(plain)
+    if n is None:
+        n = parse_int(plain, unsigned=True)
+    if n is not None:
+        return n
+    if _YAML_FLOAT.fullmatch(plain):
+        f = float(plain)
+        return text if math.isinf(f) else f
+    if plain.startswith(("0b", "-0b")):
+        digits = plain[3:] if plain[0] == "-" else plain[2:]
+        if digits and set(digits) <= {"0", "1"}:
+            n = int(digits, 2) * (-1 if plain[0] == "-" else 1)
+            if INT64_MIN <= n <= INT64_MAX:
+                return n
+    return text
+
+
+@functools.lru_cache(maxsize=4096)  # the same quantities, ports and names print again and again
+def reads_as_text(text: str) -> bool:
+    """Whether yaml.v2 reads ``text``, printed plain, back as this same text: not a word it types,
+    a number, a timestamp or a base-60 float (``toYaml`` double-quotes every string that fails)."""
+    if text[:1].isalpha():  # only the typed words start with a letter
+        return text not in _WORDS
+    if _BASE60.fullmatch(text) or _is_timestamp(text):
+        return False
+    return type(resolve_plain(text)) is str
+
+
+_BASE60 = re.compile(r"[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?")
+_PLAIN_TAG = "tag:meshcharts,2024:go-plain"
+
+
+def _construct_plain(loader: Any, node: Any) -> Any:
+    return resolve_plain(node.value)
+
+
+def _construct_number(loader: Any, node: Any) -> Any:
+    """An explicit ``!!int`` or ``!!float``: the scalar must read as a number."""
+    value = resolve_plain(loader.construct_scalar(node))
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        import yaml  # PyYAML's error type; PyYAML is loading this document, so it costs nothing
+        raise yaml.constructor.ConstructorError(None, None, f"cannot read {node.value!r} as {node.tag.rsplit(':', 1)[-1]}",
+                                                node.start_mark)
+    return value
 
 
 @functools.lru_cache(maxsize=1)
@@ -79,30 +138,36 @@ def _yaml() -> Any:
     base_dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
     class GoYamlLoader(base_loader):  # type: ignore[misc,valid-type]
-        """Safe loader with yaml.v2's implicit types."""
+        """Safe loader with yaml.v2's implicit types: every plain scalar goes through
+        :func:`resolve_plain` (the merge key ``<<`` keeps its own tag)."""
 
-    GoYamlLoader.yaml_implicit_resolvers = {}
-    for tag, regex, first in _RESOLVERS:
-        GoYamlLoader.add_implicit_resolver(tag, re.compile(regex), list(first))
-    GoYamlLoader.add_constructor("tag:yaml.org,2002:bool", _construct_bool)
-    GoYamlLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+        def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+            if kind is yaml.ScalarNode and implicit[0]:
+                return "tag:yaml.org,2002:merge" if value == _MERGE else _PLAIN_TAG
+            return super().resolve(kind, value, implicit)
+
+    GoYamlLoader.add_constructor(_PLAIN_TAG, _construct_plain)
+    GoYamlLoader.add_constructor("tag:yaml.org,2002:int", _construct_number)
+    GoYamlLoader.add_constructor("tag:yaml.org,2002:float", _construct_number)
     GoYamlLoader.flatten_mapping = _budgeted_flatten(base_loader.flatten_mapping, yaml)
     GoYamlLoader.construct_mapping = _unique_keys(base_loader.construct_mapping, yaml)
-    for kind in _NOT_JSON:  # PyYAML would build sets, dates, bytes, pairs: none is a value
+    for kind in _NOT_JSON:  # PyYAML would build sets, dates, pairs: none is a value
         GoYamlLoader.add_constructor(f"tag:yaml.org,2002:{kind}", _refuse_type)
 
     class GoYamlDumper(base_dumper):  # type: ignore[misc,valid-type]
         """Emitter settings and representers that reproduce Helm's ``toYaml``."""
 
-    for kind, fn in ((str, _repr_str), (float, _repr_float), (int, _repr_int), (Int64, _repr_int),
-                     (dict, _repr_dict), (type(None), _repr_none)):
+    for kind, fn in ((str, _repr_str), (float, _repr_number), (int, _repr_number), (dict, _repr_dict),
+                     (type(None), _repr_none)):
         GoYamlDumper.add_representer(kind, fn)
     GoYamlDumper.add_multi_representer(dict, _repr_dict)
     yaml.GoYamlLoader, yaml.GoYamlDumper, yaml.PlainLoader = GoYamlLoader, GoYamlDumper, base_loader
     return yaml
 
 
-_NOT_JSON = ("set", "omap", "pairs", "binary", "timestamp")
+# Refused: a value of these types would read differently elsewhere (`!!binary` is read as Helm
+# reads it, as the text its base64 holds).
+_NOT_JSON = ("set", "omap", "pairs", "timestamp")
 
 
 def _refuse_type(loader: Any, node: Any) -> Any:
@@ -160,18 +225,59 @@ def _budgeted_flatten(flatten: Any, yaml: Any) -> Any:
     return flatten_mapping
 
 
-def _normalize(value: Any, where: str) -> Any:
-    """String keys everywhere; reject recursive and exploding (alias bomb) documents."""
+class _Unreadable(Exception):
+    """A value Helm's loader refuses (found while normalizing): its key path and why."""
+
+    def __init__(self, path: tuple, message: str):
+        super().__init__(message)
+        self.path, self.message = path, message
+
+
+def json_key(key: Any, path: tuple = ()) -> str:
+    """A map key as sigs.k8s.io/yaml turns it into a JSON key: text as it is, ``true``/``false``,
+    integers in decimal, floats in 32-bit precision (``3.1415927``); a null key and one in uint64
+    range only are refused."""
+    if isinstance(key, str):
+        return key
+    if isinstance(key, bool):
+        return "true" if key else "false"
+    if isinstance(key, int) and INT64_MIN <= key <= INT64_MAX:
+        return str(key)
+    if isinstance(key, float):  # yaml.v2's spelling of the special values, as sigs.k8s.io/yaml borrows it
+        text = format_float32(key)
+        return {"+Inf": ".inf", "-Inf": "-.inf", "NaN": ".nan"}.get(text, text)
+    if isinstance(key, bytes):
+        return key.decode("utf-8", "replace")
+    kind = "null" if key is None else "a number beyond int64" if isinstance(key, int) else type_name(key)
+    raise _Unreadable(path, f"a map key that is {kind} ({key!r}); Helm cannot read it (quote the key)")
+
+
+def _json_scalar(value: Any, path: tuple) -> Any:
+    """A scalar as it comes back from JSON: numbers as float64, ``!!binary`` as its text."""
+    if type(value) is int:
+        return float(value)
+    if type(value) is float and (value != value or value in (math.inf, -math.inf)):
+        raise _Unreadable(path, f"{'.nan' if value != value else '.inf'} is not a number Helm can read "
+                                "(JSON has no infinity or NaN); quote it to keep it as text")
+    if type(value) is bytes:  # !!binary: Go keeps the decoded bytes as a string
+        return value.decode("utf-8", "replace")
+    return value
+
+
+def _normalize(value: Any, where: str, json_numbers: bool = True) -> Any:
+    """The document as Helm holds it after its JSON round trip (string keys, float64 numbers,
+    see :func:`json_key` and :func:`_json_scalar`); reject recursive and exploding (alias bomb)
+    documents."""
     sizes: dict[int, int] = {}
     active: set[int] = set()
 
-    def walk(v: Any, depth: int) -> tuple[Any, int]:
+    def walk(v: Any, depth: int, path: tuple) -> tuple[Any, int]:
         if isinstance(v, dict):
             children = v.items()
         elif isinstance(v, list):
             children = enumerate(v)
         else:
-            return v, 1
+            return (_json_scalar(v, path) if json_numbers else v), 1
         vid = id(v)
         if vid in active:
             raise ValuesError("a YAML alias refers to itself (recursive document)", where)
@@ -185,15 +291,15 @@ def _normalize(value: Any, where: str) -> Any:
         total = 1
         if isinstance(v, dict):
             if any(not isinstance(k, str) for k in v):
-                fixed = {go_key(k): x for k, x in v.items()}
+                fixed = {json_key(k, path): x for k, x in v.items()}
                 v.clear()
                 v.update(fixed)
             for k in v:
-                v[k], n = walk(v[k], depth + 1)
+                v[k], n = walk(v[k], depth + 1, path + (k,))
                 total += n
         else:
             for i, x in children:
-                v[i], n = walk(x, depth + 1)
+                v[i], n = walk(x, depth + 1, path + (i,))
                 total += n
         active.discard(vid)
         sizes[vid] = total
@@ -207,7 +313,19 @@ def _normalize(value: Any, where: str) -> Any:
         if n > MAX_EXPANDED_NODES or seen_total[0] > 4 * MAX_EXPANDED_NODES:
             raise ValuesError("YAML aliases expand past a safe size (an alias bomb?); refusing to read it", where)
 
-    return walk(value, 1)[0]
+    return walk(value, 1, ())[0]
+
+
+def _normalized(doc: Any, text: str, where: str) -> Any:
+    """:func:`_normalize`, with a refused value located at its line in ``text``."""
+    try:
+        return _normalize(doc, where)
+    except _Unreadable as e:
+        from .golang import go_str
+        position = key_position(text, e.path) if e.path else None
+        loc = f"{where}:{position[0]}:{position[1]}" if position else where
+        shown = ".".join(f"[{p}]" if isinstance(p, int) else go_str(p) for p in e.path).replace(".[", "[")
+        raise ValuesError(f"{shown + ': ' if shown else ''}{e.message}", loc) from None
 
 
 def _cached(kind: str, text: str, parse: Any, persist: bool = True, cache_name: str = "yaml") -> Any:
@@ -256,7 +374,7 @@ def _load_values_text(text: str, where: str) -> dict:
             continue
         if not isinstance(doc, dict):
             raise ValuesError(f"values must be a map of keys, not {type_name(doc)}", where)
-        merge_maps(merged, _normalize(doc, where))
+        merge_maps(merged, _normalized(doc, text, where))
     return merged
 
 
@@ -269,7 +387,7 @@ def _load_data(text: str, where: str) -> Any:
     docs = _parse_all(text, where)
     if len(docs) > 1:
         raise ValuesError("expected one YAML document, found several", where)
-    return _normalize(docs[0], where) if docs else None
+    return _normalized(docs[0], text, where) if docs else None
 
 
 def parse_document(text: str) -> Any:
@@ -438,41 +556,37 @@ def v2_sorted(mapping: dict) -> list:
         return keys
     return sorted(keys, key=lambda k: _v2_key(k if type(k) is str else go_key(k)))
 
-# Strings yaml.v2 would read back as something else, so it double-quotes them.
-_AMBIGUOUS = re.compile(
-    r"^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF"
-    r"|~|null|Null|NULL|"
-    r"|[-+]?0b[0-1_]+|[-+]?0o?[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+"
-    r"|[-+]?(?:\.[0-9]+|[0-9][0-9_]*(?:\.[0-9_]*)?)(?:[eE][-+]?[0-9]+)?"
-    r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)"
-    r"|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?"
-    r"|\d{4}-\d\d?-\d\d?(?:(?:[Tt]|[ \t]+)\d\d?:\d\d:\d\d(?:\.\d*)?(?:[ \t]*(?:Z|[-+]\d\d?(?::\d\d)?))?)?)$"
-)
-
-
 def _repr_str(dumper: Any, value: str) -> Any:
     style = None
     if "\n" in value:
         style = "|"
-    elif _AMBIGUOUS.match(value):
+    elif not value or not reads_as_text(value):
         style = '"'
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
 
-def _repr_float(dumper: Any, value: float) -> Any:
-    if value.is_integer() and abs(value) < 1e21:
-        return dumper.represent_scalar("tag:yaml.org,2002:int", str(int(value)))
+def yaml_number(value: int | float) -> str:
+    """A number as Helm's ``toYaml`` writes it: Go's JSON form read back by yaml.v2, so whole
+    numbers in int64 or uint64 range print as integers (``9007199254740993`` from a values file
+    is the float64 ``9007199254740992``) and everything else in Go's shortest form (``1e+20``)."""
+    if type(value) is not float:
+        if INT64_MIN <= value <= UINT64_MAX:
+            return int.__repr__(value)
+        value = float(value)
+    if value.is_integer() and INT64_MIN <= value <= UINT64_MAX:
+        return go_g(value, 21)  # Go's JSON form: the shortest digits, then zeros (…893000, not …892608)
+    return go_g(value, 6)
+
+
+def _repr_number(dumper: Any, value: int | float) -> Any:
+    if value != value or value in (math.inf, -math.inf):
+        text = ".nan" if value != value else ".inf" if value > 0 else "-.inf"
     else:
-        text = go_g(value, 21 if value.is_integer() else 6).replace("+Inf", ".inf").replace("-Inf", "-.inf")
-        text = text.replace("NaN", ".nan")
-    # yaml.v2 writes every float plain. PyYAML would add `!!float` where its own float pattern
+        text = yaml_number(value)
+    # yaml.v2 writes every number plain. PyYAML would add `!!float` where its own float pattern
     # (which wants a dot) does not read the text as one, as in `1e+21`: so the scalar takes the
     # tag PyYAML reads its text as, and no tag is written.
     return dumper.represent_scalar(dumper.resolve(_yaml().ScalarNode, text, (True, False)), text)
-
-
-def _repr_int(dumper: Any, value: int) -> Any:
-    return dumper.represent_scalar("tag:yaml.org,2002:int", int.__repr__(value))
 
 
 def _repr_dict(dumper: Any, value: dict) -> Any:
@@ -482,17 +596,6 @@ def _repr_dict(dumper: Any, value: dict) -> Any:
 
 def _repr_none(dumper: Any, value: None) -> Any:
     return dumper.represent_scalar("tag:yaml.org,2002:null", "null")
-
-
-# Strings yaml.v2 reads back as another type start with a digit, sign or dot, or are one of these.
-_TYPED_WORDS = frozenset("y Y yes Yes YES n N no No NO true True TRUE false False FALSE on On ON off Off OFF "
-                         "null Null NULL".split())
-
-
-def _ambiguous(value: str) -> bool:
-    if value[0].isalpha():
-        return value in _TYPED_WORDS
-    return _AMBIGUOUS.match(value) is not None
 
 
 _CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f]")
@@ -531,19 +634,17 @@ def _simple_scalar(value: Any, column: int, indent: int = 0) -> str:
     if value is False:
         return "false"
     t = type(value)
-    if t is int or t is Int64:
-        return int.__repr__(value)
+    if t is int:
+        return yaml_number(value)
     if t is float:
-        if value.is_integer() and abs(value) < 1e21:
-            return str(int(value))
         if math.isnan(value) or math.isinf(value):
             raise _NotSimple
-        return go_g(value, 6)
+        return yaml_number(value)
     if t is str:
         if "\n" in value:
             return _literal_block(value, indent + 2)
         if (not _PLAIN_SAFE.match(value) or value[-1] in " :" or "#" in value or ": " in value
-                or _ambiguous(value) or (" " in value and column + len(value) > 80)):
+                or not reads_as_text(value) or (" " in value and column + len(value) > 80)):
             raise _NotSimple
         return value
     raise _NotSimple
@@ -682,14 +783,13 @@ def load_document(text: str, where: str, first_line: int = 1) -> Any:
         raise ValuesError(f"invalid YAML: {e}", where) from None
     if len(docs) > 1:
         raise ValuesError("expected one YAML document, found several", where)
-    return _normalize(docs[0], where) if docs else None
+    return _normalize(docs[0], where, json_numbers=False) if docs else None
 
 
 def _events_to_object(events: Any, yaml: Any) -> Any:
     """One document's object from parser events, with the Go loader's implicit types; raises
     _NotSimple for what only the full loader builds (anchors, aliases, tags, merge keys, complex
     keys, several documents, deep nesting) - three times faster than PyYAML's constructor."""
-    resolvers = yaml.GoYamlLoader.yaml_implicit_resolvers
     ScalarEvent, MappingStartEvent, SequenceStartEvent = yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent
     CollectionEndEvent, DocumentStartEvent = yaml.CollectionEndEvent, yaml.DocumentStartEvent
     stack: list[Any] = []  # open collections: [container, pending key or _NO_KEY]
@@ -702,10 +802,7 @@ def _events_to_object(events: Any, yaml: Any) -> Any:
                 raise _NotSimple
             value: Any = ev.value
             if not ev.style and ev.implicit[0]:  # plain (the C parser says "", the Python one None)
-                for tag, regexp in resolvers.get(value[:1] if value else "", ()):
-                    if regexp.match(value):
-                        value = _SCALAR_BUILDERS[tag](value)
-                        break
+                value = resolve_plain(value)
         elif cls is MappingStartEvent or cls is SequenceStartEvent:
             if ev.anchor is not None or (ev.tag is not None and ev.tag != "!") or len(stack) > MAX_DEPTH:
                 raise _NotSimple
@@ -746,43 +843,6 @@ def _events_to_object(events: Any, yaml: Any) -> Any:
 
 
 _NO_KEY = object()
-
-
-def _build_float(text: str) -> float:
-    t = text.replace("_", "").lower()
-    sign = -1.0 if t.startswith("-") else 1.0
-    t = t.lstrip("+-")
-    if t == ".inf":
-        return sign * math.inf
-    if t == ".nan":
-        return math.nan
-    return sign * float(t)
-
-
-class _ScalarBuilders(dict):
-    """Tag -> builder of a plain scalar's value (the Go loader's constructors)."""
-
-    def __missing__(self, tag: str) -> Any:
-        raise _NotSimple
-
-
-_SCALAR_BUILDERS = _ScalarBuilders({
-    "tag:yaml.org,2002:bool": lambda t: t.lower() in ("y", "yes", "true", "on"),
-    "tag:yaml.org,2002:int": lambda t: _construct_int(_TextNode(t), _TextNode(t)),
-    "tag:yaml.org,2002:float": _build_float,
-    "tag:yaml.org,2002:null": lambda t: None,
-})
-
-
-class _TextNode:
-    """Lets the loader's int constructor (which reads a node) read a plain text."""
-    __slots__ = ("text",)
-
-    def __init__(self, text: str):
-        self.text = text
-
-    def construct_scalar(self, node: Any) -> str:
-        return node.text
 
 
 @functools.lru_cache(maxsize=1)

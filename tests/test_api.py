@@ -122,7 +122,7 @@ def test_a_long_running_process_does_not_keep_every_chart_it_rendered(make_chart
 
     from meshcharts import schema, values
     from meshcharts.template import engine
-    for memo in (values._STRIPPED, engine._FILES, schema._VALIDATORS, schema._SCHEMA_DIGESTS):
+    for memo in (values._FOLDED, values._PRUNED, engine._FILES, schema._VALIDATORS, schema._SCHEMA_DIGESTS):
         monkeypatch.setattr(memo, "size", 4)
     spec = {"values.yaml": "".join(f"k{i}: {{a: {i}, b: [1, 2], c: {{d: x}}}}\n" for i in range(300)),
             "values.schema.json": '{"type": "object"}', "templates/t.yaml": "kind: T\nv: {{ Values.k1.a }}\n",

@@ -23,10 +23,10 @@ STAGES = [
     {"template"},                # Chart + Values -> rendered texts (the only home of Jinja2)
     {"outputdir"},               # a directory replaced in one step
     {"manifest"},                # rendered texts -> Manifest of Documents
-    {"registry", "structure", "selection"},  # images of a manifest; user values that would add structure
-                                 # to it; Helm's hook and CRD switches
+    {"registry", "structure", "selection", "guard"},  # images of a manifest; user values that would add
+                                 # structure to it; Helm's hook and CRD switches; values that would go wrong silently
     {"api"},                     # RenderOptions -> Manifest: the pipeline in one call
-    {"lint", "validate", "injection", "diff"},  # commands built on the pipeline
+    {"linting", "validate", "injection", "diff"},  # commands built on the pipeline
     {"mirror", "explain", "export"},  # GitOps: --output-dir as a mirror, values' origins, chart export
     {"cli", "gitops_cli"},       # the command line
     {"__init__", "__main__", "argocd"},  # the package's front doors

@@ -6,7 +6,6 @@ import pytest
 from meshcharts import render
 from meshcharts.errors import ValuesError
 from meshcharts.values import MAX_INDEX, user_values
-from meshcharts.golang import Int64
 
 
 def parse(arg: str, flag: str = "--set") -> dict:
@@ -51,8 +50,11 @@ SET_TABLE = [
     (r"a\.b=1", {"a.b": 1}),
     (r"annotations.kubernetes\.io/ingress\.class=nginx", {"annotations": {"kubernetes.io/ingress.class": "nginx"}}),
     (r"a=x\,y", {"a": "x,y"}),
-    ("=1", {}),
     (".a=1", {}),
+    # Go's strconv.Atoi reads an index: a sign is allowed (Helm: a[+0]=x gives {a: [x]}).
+    ("a[+0]=x", {"a": ["x"]}),
+    ("a[-0]=x", {"a": ["x"]}),
+    ("a[00]=x", {"a": ["x"]}),
 ]
 
 
@@ -62,12 +64,12 @@ def test_set_parses_and_types(arg, expected):
 
 
 @pytest.mark.parametrize(("arg", "path", "kind"), [
-    ("a=5", ("a",), Int64),
-    ("a=-5", ("a",), Int64),
+    ("a=5", ("a",), int),
+    ("a=-5", ("a",), int),
     ("a=1.5", ("a",), str),
     ("a=007", ("a",), str),
     ("a=true", ("a",), bool),
-    ("a={1,x}", ("a", 0), Int64),
+    ("a={1,x}", ("a", 0), int),
 ], ids=["int", "negative-int", "decimal-stays-string", "leading-zero-stays-string", "bool", "list-item-int"])
 def test_set_value_types(arg, path, kind):
     value = parse(arg)
@@ -104,6 +106,14 @@ ERROR_TABLE = [
     ("--set", f"a[{MAX_INDEX + 1}]=1", f"maximum supported index of {MAX_INDEX}"),
     ("--set", "a.b.c.d.e.f.g.h.i.j.k.l.m.n.o.p.q.r.s.t.u.v.w.x.y.z.aa.bb.cc.dd.ee.ff=1", "nested level"),
     ("--set-string", "a[-1]=x", "negative"),
+    # Helm: `strconv.Atoi: parsing " 0 ": invalid syntax` (no spaces, no base prefix).
+    ("--set", "a[ 0 ]=x", "not a number"),
+    ("--set", "a[0x1]=x", "not a number"),
+    # Helm: "interface conversion: interface {} is nil, not map[string]interface {}".
+    ("--set", "a=null,a.b=1", "is null, not a map"),
+    # Helm drops a value with no key silently; meshcharts says so.
+    ("--set", "=1", "no key before '='"),
+    ("--set", "a=1,=x", "no key before '='"),
     ("--set-file", "a=/nonexistent/meshcharts-set-file", "not found"),
 ]
 

@@ -461,11 +461,12 @@ def test_entries_filter_prints_a_map_like_a_helm_range_loop():
     from meshcharts.template.funcs import entries
     # sorted keys; numbers and typed-looking text bare; a missing value prints nothing; hostile text quoted
     assert entries({"b": "true", "a": 10, "c": "x: y", "d": None}) == 'a: 10\nb: true\nc: "x: y"\nd: '
-    assert entries({"n": {"k": "v"}}) == "n:\n  k: v"
+    # a nested map or list prints as Go's %v, as Helm's `{{ $k }}: {{ $v }}` does (Helm printed
+    # `n: map[k:v]` and `l: [1 2]`), quoted where bare text would read back as a list
+    assert entries({"n": {"k": "v"}, "l": [1, 2]}) == 'l: "[1 2]"\nn: map[k:v]'
 
 
 def test_text_joins_values_as_printing_them_does():
     from meshcharts.template.funcs import text
-    from meshcharts.golang import Int64
     assert text("reg", "/", "pilot", ":", 1.0) == "reg/pilot:1"
-    assert text(None, "/proxy:", Int64(5)) == "/proxy:5"   # a null prints nothing, as {{ }} does
+    assert text(None, "/proxy:", 5) == "/proxy:5"   # a null prints nothing, as {{ }} does

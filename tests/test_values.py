@@ -136,12 +136,18 @@ def test_user_global_reaches_children(values_of):
     assert got["parent/charts/child"]["global"]["hub"] == "u"
 
 
-def test_user_null_on_a_global_leaves_the_childrens_default(values_of):
-    # Helm folds a parent's defaults into its children's sections before the user's values apply,
-    # so a null removes a global (or a key of a global map) from the parent's own templates only.
-    got = values_of(parent="global: {hub: p, m: {a: 1, b: 2}}\n", set_values=["global.hub=null", "global.m.a=null"])
-    assert got["parent"]["global"] == {"m": {"b": 2}}
-    assert got["parent/charts/child"]["global"] == {"hub": "p", "m": {"a": 1, "b": 2}}
+def test_user_null_on_a_global_leaves_the_childrens_default(render_chart):
+    # Helm folds the defaults of a chart that lists its dependencies into its children's sections
+    # before the user's values apply, so a null removes a global (or a key of a global map) from
+    # the parent's own templates only. Real Helm printed {"m":{"b":2}} for the parent and
+    # {"hub":"p","m":{"a":1,"b":2}} for the listed child, {"m":{"b":2}} for an unlisted one.
+    spec = {"values.yaml": "global: {hub: p, m: {a: 1, b: 2}}\n", "templates/seen.yaml": SHOW, CHILD: SHOW}
+    nulls = ["global.hub=null", "global.m.a=null"]
+    listed = seen(render_chart({**spec, "requirements.yaml": "dependencies:\n- name: child\n"}, set_values=nulls))
+    assert listed["parent"]["global"] == {"m": {"b": 2}}
+    assert listed["parent/charts/child"]["global"] == {"hub": "p", "m": {"a": 1, "b": 2}}
+    unlisted = seen(render_chart(spec, set_values=nulls))
+    assert unlisted["parent/charts/child"]["global"] == {"m": {"b": 2}}
 
 
 def test_grandchild_precedence_and_globals(render_chart):

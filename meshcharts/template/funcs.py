@@ -12,7 +12,8 @@ import re
 
 from . import bounds
 from ..errors import TemplateError
-from ..golang import Missing, go_quote, go_str, go_type, is_empty, is_nil, semver_compare as _semver_compare
+from ..golang import Missing, float_to_int64, go_g, go_quote, go_str, go_type, is_empty, is_nil, parse_int
+from ..golang import semver_compare as _semver_compare
 from ..yamlio import load_values_text, to_yaml
 
 TYPE_CHECKING = False
@@ -74,8 +75,8 @@ def printf(fmt: str, *args: Any) -> str:
             else:
                 text = go_str(v, "<nil>") if not (verb == "s" and is_nil(v)) else "%!s(<nil>)"
         elif verb == "d":
-            # Whole numbers print as integers: in a template they are lengths, literals or counts
-            # far more often than float64 values Go would refuse (`%!d(float64=5)`).
+            # Whole numbers print as integers, float64 ones too: in a template they are lengths,
+            # sums of values or counts far more often than values Go would refuse (`%!d(float64=5)`).
             if isinstance(v, int) and not isinstance(v, bool):
                 text = str(int(v))
             elif isinstance(v, float) and v.is_integer():
@@ -185,17 +186,32 @@ def base(path: Any) -> str:
 
 
 def to_int(value: Any) -> int:
-    """sprig's ``int``: floats truncate, strings parse (base prefixes allowed), else 0."""
+    """sprig's ``int`` (spf13/cast): an integer, always. Floats truncate toward zero (out of
+    int64 range: MinInt64, as Go converts on amd64); strings parse as Go literals after a
+    ``.0``/``.00`` ending is dropped (``"010"`` is octal 8, ``"0x10"`` 16); anything that does not
+    parse, overflows or is missing is 0."""
     if isinstance(value, bool):
         return int(value)
-    if isinstance(value, (int, float)):
-        return int(value)
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return float_to_int64(value)
     if isinstance(value, str):
-        try:
-            return int(value, 0)
-        except ValueError:
-            return 0
+        return parse_int(_trim_zero_decimal(value)) or 0
     return 0
+
+
+def _trim_zero_decimal(text: str) -> str:
+    """cast's trimZeroDecimal: ``"10.00"`` → ``"10"``; anything else unchanged."""
+    found_zero = False
+    for i in range(len(text), 0, -1):
+        ch = text[i - 1]
+        if ch == ".":
+            return text[:i - 1] if found_zero else text
+        if ch != "0":
+            return text
+        found_zero = True
+    return text
 
 
 # Text that YAML reads as one plain scalar when printed bare after "key: " (it may read as a
@@ -227,14 +243,15 @@ def bare_or_quoted(text: str, key: bool = False) -> str:
 def entries(mapping: Any) -> str:
     """A map's entries one per line in Go's key order, each ``key: value`` printed as Helm's
     ``{{ $k }}: {{ $v }}`` loop prints it (so text like ``true`` or ``10`` reads as Helm's does),
-    except that text which would break the YAML is quoted. Nested maps and lists use toYaml."""
+    except that text which would break the YAML is quoted. A nested map or list prints as Go's
+    ``%v`` prints it (``map[b:c]``, ``[1 2]``), as in Helm."""
     if is_nil(mapping):
         return ""
     lines = []
     for key, value in items(mapping):
         head = bare_or_quoted(go_str(key), key=True)
-        if isinstance(value, (dict, list)) and value:
-            lines.append(f"{head}:\n" + indent(to_yaml_filter(value), 2))
+        if isinstance(value, (dict, list)):  # Helm prints Go's %v of it: [1 2], map[b:c]
+            lines.append(f"{head}: {bare_or_quoted(go_str(value, '<nil>'))}")
         elif isinstance(value, str):
             lines.append(f"{head}: {bare_or_quoted(value)}")
         else:
@@ -246,19 +263,43 @@ def to_yaml_filter(value: Any) -> str:
     return "null" if is_nil(value) else to_yaml(value, _plain)
 
 
-def _go_json(value: Any) -> Any:
-    if isinstance(value, float) and value.is_integer() and abs(value) < 1e21:
-        return int(value)
+def go_json_float(f: float) -> str:
+    """A float64 as Go's encoding/json writes it: fixed notation from 1e-6 up to 1e21 (shortest
+    digits, padded with zeros), exponent notation outside it without a leading zero (``1e-7``)."""
+    if f == 0 or 1e-6 <= abs(f) < 1e21:
+        return go_g(f, 21) if abs(f) >= 1e-4 or f == 0 else _fixed(f)
+    text = go_g(f, 0)
+    return re.sub(r"e-0(\d)$", r"e-\1", text)
+
+
+def _fixed(f: float) -> str:
+    """Shortest digits of a small ``f`` (1e-6 <= |f| < 1e-4) in fixed notation."""
+    digits, _, exponent = repr(abs(f)).partition("e")
+    mantissa = digits.replace(".", "")
+    places = -int(exponent) - 1 if exponent else 0
+    body = "0." + "0" * places + mantissa.rstrip("0") if exponent else digits
+    return ("-" if f < 0 else "") + body
+
+
+def _go_json(value: Any, floats: list[str]) -> Any:
+    """``value`` ready for json.dumps: a float becomes a placeholder for its Go text (json.dumps
+    writes floats only Python's way)."""
+    if type(value) is float and value == value and abs(value) != float("inf"):
+        floats.append(go_json_float(value))
+        return f"\0\1{len(floats) - 1}\1\0"
     if isinstance(value, dict):
-        return {k: _go_json(v) for k, v in value.items()}
+        return {k: _go_json(v, floats) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_go_json(v) for v in value]
+        return [_go_json(v, floats) for v in value]
     return None if is_nil(value) else value
 
 
 def to_json(value: Any) -> str:
     import json  # only for toJson
-    text = json.dumps(_go_json(_plain(value)), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    floats: list[str] = []
+    text = json.dumps(_go_json(_plain(value), floats), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    if floats:
+        text = re.sub(r'"\\u0000\\u0001(\d+)\\u0001\\u0000"', lambda m: floats[int(m.group(1))], text)
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 

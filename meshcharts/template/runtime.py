@@ -10,7 +10,7 @@ no template reaches a Python internal.
 from __future__ import annotations
 
 
-from ..golang import Missing, go_str, go_type
+from ..golang import Missing, format_number, go_str, go_type
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -80,6 +80,13 @@ class Undefined(Missing):
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         raise TemplateRuntimeError(f"{self._undefined_name or 'a missing value'} is not a function")
+
+    def __contains__(self, item: Any) -> bool:
+        # Go's `contains "/" .Values.image` fails on a missing value; so does `"/" in Values.image`
+        # rather than quietly building a broken image reference.
+        what = f"{self._undefined_name!r}" if self._undefined_name else "a missing value"
+        raise UndefinedError(f"{what} is missing: `in` needs a string, list or map (Helm: wrong type for value; "
+                             "expected string; got interface {})")
 
     def __eq__(self, other: Any) -> bool:
         return type(self) is type(other)
@@ -187,8 +194,13 @@ def finalize(value: Any) -> str:
 
 
 def concat(*values: Any) -> str:
-    """Jinja's ``~``: each operand as Python's ``str`` prints it."""
-    return "".join([v if type(v) is str else str(v) for v in values])
+    """Jinja's ``~``: each operand as Python's ``str`` prints it, except a float64 (a values
+    file's number), which prints as ``{{ }}`` and Go print it (``80``, not ``80.0``)."""
+    return "".join([v if type(v) is str else _text_of(v) for v in values])
+
+
+def _text_of(value: Any) -> str:
+    return format_number(value) if type(value) is float else str(value)
 
 
 def multiply(left: Any, right: Any) -> Any:
@@ -415,7 +427,7 @@ for _name, _test in TESTS.items():  # errors name them as Jinja does (test_in() 
 
 
 def _soft_str(value: Any) -> str:
-    return value if isinstance(value, str) else str(value)
+    return value if isinstance(value, str) else _text_of(value)
 
 
 def attribute_of(item: Any, attribute: Any) -> Any:

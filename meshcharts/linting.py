@@ -10,8 +10,9 @@
 """
 from __future__ import annotations
 
+
 from . import api
-from .errors import MeshchartsError
+from .errors import MeshchartsError, TemplateError
 from .loader import Chart
 from .manifest import build_manifest, check_yaml
 from .origin import KeyPath, Origins, dotted
@@ -20,22 +21,64 @@ from .values import Values
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any, Iterator
+    from pathlib import Path
+    from typing import Any, Iterable, Iterator, Mapping
 
 
-def lint(options: Any) -> list[Problem | str]:
+def lint(profile: str = "default", *, values_files: Iterable[str | Path] | str | Path = (),
+         values: Mapping[str, Any] | None = None, set_values: Iterable[str] | str = (),
+         set_string_values: Iterable[str] | str = (), set_file_values: Iterable[str] | str = (),
+         name: str = "istio", namespace: str = "istio-system", chart: str | Path | None = None,
+         kube_version: str = api.DEFAULT_KUBE_VERSION, api_versions: Iterable[str] | str = ()) -> list[Problem]:
+    """What ``meshcharts lint`` reports for these values, as data: one :class:`Finding` each
+    (``path``: the key path, ``message``, ``where``: ``file:line:column`` or the ``--set``
+    argument, None for a chart default; ``str(finding)`` is the line ``lint`` prints). An empty
+    list means no problems.
+
+    Raises:
+        MeshchartsError: input that cannot be read at all (a missing file, a broken ``--set``).
+        TypeError: an argument of the wrong type, naming the parameter.
+    """
+    return lint_options(api.RenderOptions(
+        chart=chart, profile=profile, values_files=values_files, values=values, set_values=set_values,
+        set_string_values=set_string_values, set_file_values=set_file_values, name=name,
+        namespace=namespace, kube_version=kube_version, api_versions=api_versions))
+
+
+Finding = Problem  # the name the Python API gives a lint finding
+
+
+def lint_options(options: Any, validation_warnings: list[Any] | None = None) -> list[Problem]:
     """The findings for ``options`` (a :class:`~meshcharts.api.RenderOptions`), in the order
-    above. Inputs that cannot be read at all (a missing file, a broken ``--set``) still raise."""
+    above, each a :class:`~meshcharts.schema.Problem` (``path``, ``message``, ``where``); when
+    there are none, the errors ``meshcharts validate`` finds in the manifest (its warnings go to
+    ``validation_warnings`` when given). Inputs that cannot be read at all (a missing file, a
+    broken ``--set``) still raise."""
+    found = _value_findings(options)
+    if found:
+        return found
+    from .validate import validate_options  # values that render: is the manifest one the cluster takes?
+    report = validate_options(options)
+    if validation_warnings is not None:
+        validation_warnings.extend(report.warnings)
+    return [Problem((), f"{f.object_label()}: {f.path + ': ' if f.path else ''}{f.message}", f.where())
+            for f in report.errors]
 
+
+def _value_findings(options: Any) -> list[Problem]:
+    from .guard import culprits, warnings  # only lint and renders with user values need the guards
+
+    options = api.checked(options)
     api.check_release(options.name, options.namespace)
     tree, values = api.load(options)
     origins = api.value_origins(options)
-    found: list[Problem | str] = []
+    found: list[Problem] = []
     unknown: list[Problem] = []
     if has_schema(tree):
         found += violations(tree, values, origins)
         unknown = unknown_keys(tree, values, origins)
         found += unknown
+    found += warnings(origins, api.chart_of(options))
     seen: set[KeyPath] = set()
     try:
         # the structure check is needed only when values are checked, not by --help
@@ -47,7 +90,12 @@ def lint(options: Any) -> list[Problem | str]:
         check_structure(manifest, origins, tree, api.rerender_with(options))
         check_yaml(manifest)
     except MeshchartsError as e:  # what a render would stop with; what it had read so far is incomplete
-        return found + [str(api.rejected_value(e, origins))]
+        rejected = api.rejected_value(e, origins)
+        if rejected is not e:  # a chart's own check of a value: located at the value
+            return found + [Problem((), rejected.message, rejected.where)]
+        named = culprits(e.where, origins, api.chart_of(options)) if isinstance(e, TemplateError) else []
+        details = [*named, *e.details]
+        return found + [Problem((), "\n".join([e.message, *details]), e.where)]
     found += _unread(origins, api.chart_of(options), tree, seen, [p.path for p in unknown])
     return found
 
