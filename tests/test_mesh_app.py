@@ -3,6 +3,7 @@ gateways, egress, Mixer policy, RBAC, authentication), and a property test rende
 valid values and checking the output against Istio 1.0's rules for the same objects."""
 from __future__ import annotations
 
+import json
 import re
 import textwrap
 from pathlib import Path
@@ -367,6 +368,16 @@ def test_each_traffic_step_of_the_book_changes_one_virtual_service():
     layered = book("shift-70-30", "fault-delay")  # the README's step 5: the canary stays
     assert [k for k in layered if layered[k] != onboarded[k]] == [("VirtualService", "ratings"), ("VirtualService", "reviews")]
     assert layered[("VirtualService", "reviews")] == book("shift-70-30")[("VirtualService", "reviews")]
+
+
+def test_diff_shows_a_traffic_shift_as_one_changed_virtual_service():
+    result = invoke(["diff", "--chart", "mesh-app", "--namespace", "default",
+                     "-f", str(EXAMPLES / "book" / "onboard.yaml"),
+                     "--to-values", str(EXAMPLES / "book" / "shift-70-30.yaml"), "--output", "json"])
+    assert result.exit_code == 1, result.stderr  # changes, as `git diff --exit-code` says
+    report = json.loads(result.stdout)
+    assert (report["summary"]["added"], report["summary"]["removed"]) == (0, 0)
+    assert [(c["kind"], c["namespace"], c["name"]) for c in report["changed"]] == [("VirtualService", "default", "reviews")]
 
 
 def test_every_example_renders():
