@@ -650,40 +650,50 @@ def _simple_scalar(value: Any, column: int, indent: int = 0) -> str:
     raise _NotSimple
 
 
-def _simple_block(value: Any, indent: int, out: list[str]) -> None:
-    """Block YAML as yaml.v2 writes it, for plain data; raises _NotSimple otherwise."""
+def _v2_items(mapping: dict) -> Any:
+    """A map's entries in yaml.v2's key order, keys as Go prints them (``toYaml``)."""
+    for key in v2_sorted(mapping):
+        yield (key if type(key) is str else go_key(key)), mapping[key]
+
+
+def _own_items(mapping: dict) -> Any:
+    """A map's entries in its own order (a manifest keeps its author's); text keys only."""
+    for key, item in mapping.items():
+        if type(key) is not str:
+            raise _NotSimple
+        yield key, item
+
+
+def _block(value: Any, indent: int, out: list[str], items: Any = _v2_items, scalar: Any = _simple_scalar) -> None:
+    """Block YAML of plain data as yaml.v2 writes it (lists not indented under their key), maps'
+    entries as ``items`` gives them and scalars as ``scalar`` writes them; raises _NotSimple for
+    anything else."""
     pad = " " * indent
     if type(value) is dict:
-        for key in v2_sorted(value):
-            item = value[key]
-            k = key if type(key) is str else go_key(key)
+        for k, item in items(value):
             if "\n" in k:
                 raise _NotSimple
-            k = _simple_scalar(k, indent)
+            k = scalar(k, indent, indent)
             if type(item) is dict and item:
                 out.append(f"{pad}{k}:")
-                _simple_block(item, indent + 2, out)
+                _block(item, indent + 2, out, items, scalar)
             elif type(item) is list and item:
                 out.append(f"{pad}{k}:")
-                _simple_block(item, indent, out)  # yaml.v2 does not indent lists under a key
+                _block(item, indent, out, items, scalar)  # yaml.v2 does not indent lists under a key
             elif type(item) in (dict, list):
                 out.append(f"{pad}{k}: {'{}' if type(item) is dict else '[]'}")
             else:
-                out.append(f"{pad}{k}: {_simple_scalar(item, indent + len(k) + 2, indent)}")
+                out.append(f"{pad}{k}: {scalar(item, indent + len(k) + 2, indent)}")
     elif type(value) is list:
         for item in value:
-            if type(item) is dict and item:
+            if type(item) in (dict, list) and item:
                 start = len(out)
-                _simple_block(item, indent + 2, out)
-                out[start] = f"{pad}- {out[start][indent + 2:]}"
-            elif type(item) is list and item:
-                start = len(out)
-                _simple_block(item, indent + 2, out)
+                _block(item, indent + 2, out, items, scalar)
                 out[start] = f"{pad}- {out[start][indent + 2:]}"
             elif type(item) in (dict, list):
                 out.append(f"{pad}- {'{}' if type(item) is dict else '[]'}")
             else:
-                out.append(f"{pad}- {_simple_scalar(item, indent + 2, indent)}")
+                out.append(f"{pad}- {scalar(item, indent + 2, indent)}")
     else:
         raise _NotSimple
 
@@ -705,7 +715,7 @@ def fast_yaml(value: Any) -> str | None:
     try:
         if type(value) in (dict, list):
             lines: list[str] = []
-            _simple_block(value, 0, lines)
+            _block(value, 0, lines)
             return "\n".join(lines)
         return _simple_scalar(value, 0)
     except _NotSimple:
@@ -866,7 +876,7 @@ def dump_document(value: Any) -> str:
     if type(value) is dict and value:
         try:  # plain data, the common case: written directly, without PyYAML's representer
             lines: list[str] = []
-            _document_block(value, 0, lines)
+            _block(value, 0, lines, _own_items, _document_scalar)
             return "\n".join(lines) + "\n"
         except _NotSimple:
             pass
@@ -889,36 +899,3 @@ def _document_scalar(value: Any, column: int, indent: int) -> str:
             import json
             return json.dumps(value, ensure_ascii=False)
         raise
-
-
-def _document_block(value: Any, indent: int, out: list[str]) -> None:
-    """Block YAML of plain data with every map in its own key order (lists not indented under
-    their key, as kubectl and yaml.v2 write them); raises _NotSimple for anything else."""
-    pad = " " * indent
-    if type(value) is dict:
-        for key, item in value.items():
-            if type(key) is not str or "\n" in key:
-                raise _NotSimple
-            k = _document_scalar(key, indent, indent)
-            if type(item) is dict and item:
-                out.append(f"{pad}{k}:")
-                _document_block(item, indent + 2, out)
-            elif type(item) is list and item:
-                out.append(f"{pad}{k}:")
-                _document_block(item, indent, out)
-            elif type(item) in (dict, list):
-                out.append(f"{pad}{k}: {'{}' if type(item) is dict else '[]'}")
-            else:
-                out.append(f"{pad}{k}: {_document_scalar(item, indent + len(k) + 2, indent)}")
-    elif type(value) is list:
-        for item in value:
-            if type(item) in (dict, list) and item:
-                start = len(out)
-                _document_block(item, indent + 2, out)
-                out[start] = f"{pad}- {out[start][indent + 2:]}"
-            elif type(item) in (dict, list):
-                out.append(f"{pad}- {'{}' if type(item) is dict else '[]'}")
-            else:
-                out.append(f"{pad}- {_document_scalar(item, indent + 2, indent)}")
-    else:
-        raise _NotSimple
