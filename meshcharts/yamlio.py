@@ -328,14 +328,33 @@ def _normalized(doc: Any, text: str, where: str) -> Any:
         raise ValuesError(f"{shown + ': ' if shown else ''}{e.message}", loc) from None
 
 
+# Parses of user values kept for this process only (never on disk), oldest dropped past the cap.
+_IN_MEMORY: dict[str, bytes] = {}
+_IN_MEMORY_MAX_BYTES = 64 << 20
+
+
 def _cached(kind: str, text: str, parse: Any, persist: bool = True, cache_name: str = "yaml") -> Any:
     """``parse()``'s result for this exact text, from the on-disk cache when it was seen before
     (a fresh object each time: callers may change what they get). Without ``persist`` (user
-    values, which hold passwords) the text is parsed every time and nothing is stored."""
-    if not persist:
-        return parse()
-    cache = DiskCache.named(cache_name)
+    values, which hold passwords) nothing is written to disk: the parse is kept in this process's
+    memory only, so a long-running caller that renders the same values again does not parse them
+    again."""
     key = kind + digest(text.encode("utf-8", "surrogatepass"))
+    if not persist:
+        blob = _IN_MEMORY.get(key)
+        if blob is not None:
+            return marshal.loads(blob)
+        value = parse()
+        try:
+            blob = marshal.dumps(value)
+        except ValueError:  # not plain data: just don't keep it
+            return value
+        if len(blob) <= _IN_MEMORY_MAX_BYTES:
+            while _IN_MEMORY and sum(map(len, _IN_MEMORY.values())) + len(blob) > _IN_MEMORY_MAX_BYTES:
+                del _IN_MEMORY[next(iter(_IN_MEMORY))]  # the oldest first
+            _IN_MEMORY[key] = blob
+        return value
+    cache = DiskCache.named(cache_name)
     blob = cache.get(key)
     if blob is not None:
         return marshal.loads(blob)

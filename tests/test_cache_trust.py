@@ -211,3 +211,19 @@ def test_our_own_symlink_to_our_directory_is_used(tmp_path):
     (tmp_path / "cache").symlink_to(ours)
     assert render(tmp_path / "cache").stderr == ""
     assert (ours / "templates.marshal").exists()
+
+
+def test_user_values_are_parsed_once_per_process_and_each_caller_gets_its_own_copy(monkeypatch):
+    """A long-running caller rendering the same values again does not parse them again (the
+    parse stays in memory only; the test above shows nothing reaches the disk)."""
+    from meshcharts import yamlio
+    calls = []
+    real = yamlio._parse_all
+    monkeypatch.setattr(yamlio, "_parse_all", lambda text, where: calls.append(where) or real(text, where))
+    text = "memo-" + os.urandom(4).hex() + ":\n  a: [1, 2]\n"
+    first = yamlio.load_values_text(text, "site.yaml")
+    second = yamlio.load_values_text(text, "site.yaml")
+    assert first == second and first is not second
+    assert calls == ["site.yaml"]
+    first["changed"] = True
+    assert "changed" not in yamlio.load_values_text(text, "site.yaml")
