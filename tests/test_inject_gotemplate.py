@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from meshcharts.injection.gotemplate import GoEnum, GoStruct, GoTemplateError, Template, go_sprintf
-from meshcharts.injection.mesh import go_duration, parse_go_duration
+from meshcharts.golang import duration_ns, format_duration
 
 
 def run(text: str, data=None, funcs=None, delims=("[[", "]]")) -> str:
@@ -125,13 +125,13 @@ def test_printf_reports_missing_and_extra_operands_like_go():
     ("0", 0, "0s"), ("1us", 1000, "1µs"), ("-2s", -2 * 10**9, "-2s"),
 ])
 def test_go_durations(text, nanos, printed):
-    assert parse_go_duration(text) == nanos
-    assert go_duration(nanos) == printed
+    assert duration_ns(text) == nanos
+    assert format_duration(nanos) == printed
 
 
-@pytest.mark.parametrize("text", ["", "s", "10", "1x", "1.s.s"])
+@pytest.mark.parametrize("text", ["", "s", ".s", "10", "1x", "1.s.s", "-", "1s-2s"])
 def test_bad_go_durations(text):
-    assert parse_go_duration(text) is None
+    assert duration_ns(text) is None
 
 
 from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402

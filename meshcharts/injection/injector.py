@@ -19,10 +19,10 @@ import re
 from pathlib import Path
 
 from ..errors import MeshchartsError
-from ..golang import format_float32
+from ..golang import format_duration, format_float32
 from ..yamlio import load_document
 from .gotemplate import CallError, GoStruct, GoTemplateError, Template, go_sprint_one
-from .mesh import Duration, go_duration
+from .mesh import Duration
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -148,7 +148,7 @@ def _format_duration(d: Any) -> str:
         return "1s"  # Istio prints an unset duration as one second
     if not isinstance(d, Duration):
         raise CallError("wrong type for value; expected *types.Duration")
-    return go_duration(d.nanos)
+    return format_duration(d.nanos)
 
 
 def _ports(containers: list[dict], skip_proxy: bool) -> str:

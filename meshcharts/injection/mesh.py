@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 
 from ..errors import MeshchartsError
+from ..golang import duration_ns, format_duration
 from ..yamlio import load_data
 from .gotemplate import GoEnum, GoStruct
 
@@ -102,65 +103,7 @@ class Duration:
         return hash(self.nanos)
 
     def __repr__(self) -> str:
-        return f"Duration({go_duration(self.nanos)})"
-
-
-_UNITS = {"ns": 1, "us": 1_000, "µs": 1_000, "μs": 1_000, "ms": 1_000_000, "s": 1_000_000_000,
-          "m": 60_000_000_000, "h": 3_600_000_000_000}
-_DURATION_PART = re.compile(r"(\d*\.?\d*)(ns|us|µs|μs|ms|s|m|h)")
-
-
-def parse_go_duration(text: str) -> int | None:
-    """Go's ``time.ParseDuration`` in nanoseconds (``1m0s``, ``1.5s``, ``300ms``), or None."""
-    s = text
-    sign = 1
-    if s[:1] and s[0] in "+-":
-        sign = -1 if s[0] == "-" else 1
-        s = s[1:]
-    if s == "0":
-        return 0
-    if not s:
-        return None
-    total = 0
-    pos = 0
-    while pos < len(s):
-        m = _DURATION_PART.match(s, pos)
-        if not m or m.group(1) in ("", "."):
-            return None
-        from fractions import Fraction  # 10 ms (decimal), only for a fractional duration
-        total += Fraction(m.group(1)) * _UNITS[m.group(2)]
-        pos = m.end()
-    return sign * int(total)
-
-
-def go_duration(nanos: int) -> str:
-    """Go's ``time.Duration.String()``: ``45s``, ``1m0s``, ``1.5s``, ``300ms``, ``0s``."""
-    if nanos == 0:
-        return "0s"
-    neg = nanos < 0
-    u = -nanos if neg else nanos
-    if u < 1_000_000_000:
-        for unit, size in (("ns", 1), ("µs", 1_000), ("ms", 1_000_000)):
-            if u < size * 1000:
-                text = _fraction(u, size) + unit
-                break
-    else:
-        hours, rest = divmod(u, 3_600_000_000_000)
-        minutes, rest = divmod(rest, 60_000_000_000)
-        text = _fraction(rest, 1_000_000_000) + "s"
-        if hours or minutes:
-            text = f"{minutes}m" + text
-        if hours:
-            text = f"{hours}h" + text
-    return ("-" if neg else "") + text
-
-
-def _fraction(value: int, size: int) -> str:
-    whole, frac = divmod(value, size)
-    if not frac:
-        return str(whole)
-    digits = str(frac).rjust(len(str(size)) - 1, "0").rstrip("0")
-    return f"{whole}.{digits}"
+        return f"Duration({format_duration(self.nanos)})"
 
 
 # --- reading ----------------------------------------------------------------------------------
@@ -183,7 +126,7 @@ def _read_value(kind: str, key: str, value: Any, where: str) -> Any:
             raise MeshConfigError(f"{key}: expected a 32-bit whole number, got {value!r}", where)
         return value
     if kind == "duration":
-        nanos = parse_go_duration(value) if isinstance(value, str) else None
+        nanos = duration_ns(value) if isinstance(value, str) else None
         if nanos is None:
             raise MeshConfigError(f"{key}: expected a duration such as 10s or 1m0s, got {value!r}", where)
         return Duration(nanos)
@@ -278,7 +221,7 @@ def _validate(mesh: dict[str, Any], proxy: dict[str, Any], where: str) -> None:
 
     def positive(name: str, d: Duration, minimum: int = 1_000_000) -> None:
         if d.nanos < minimum:
-            problems.append(f"{name}: duration must be at least {go_duration(minimum)}, got {go_duration(d.nanos)}")
+            problems.append(f"{name}: duration must be at least {format_duration(minimum)}, got {format_duration(d.nanos)}")
 
     def address(name: str, value: str) -> None:
         host, sep, p = value.rpartition(":")
