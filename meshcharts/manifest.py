@@ -157,16 +157,22 @@ def _hook(chunk: str) -> bool | None:
     if "helm.sh/hook" not in (chunk if len(chunk) < 4096 else _metadata(chunk)):  # the common case, quickly
         return False
     chunk = _metadata(chunk)
-    at = chunk.find("helm.sh/hook")
-    while at >= 0:  # the first line that is the annotation itself (not hook-weight, not a comment)
-        m = _HOOK.match(chunk, chunk.rfind("\n", 0, at) + 1)
-        if m:
-            break
-        at = chunk.find("helm.sh/hook", at + 1)
-    else:
+    value = _hook_annotation(chunk)
+    if value is None:
         return None if "{" in chunk else False
-    value = m.group(1).strip()
     return None if value[:1] in (">", "|", "") else _hook_events(value)
+
+
+def _hook_annotation(metadata: str) -> str | None:
+    """The text of the ``helm.sh/hook`` annotation's own line in a metadata block (not
+    hook-weight, not a comment), None when it has no such line."""
+    at = metadata.find("helm.sh/hook")
+    while at >= 0:
+        m = _HOOK.match(metadata, metadata.rfind("\n", 0, at) + 1)
+        if m:
+            return m.group(1).strip()
+        at = metadata.find("helm.sh/hook", at + 1)
+    return None
 
 
 def _hook_events(annotation: str) -> bool:
@@ -195,14 +201,8 @@ def _parsed_head(source: str, chunk: str, kind_seen: str = "") -> Document:
 def hook_events(text: str) -> tuple[str, ...]:
     """The events a document's ``helm.sh/hook`` annotation names (read from its text, as
     :func:`split_documents` reads whether it is a hook); none for a document without one."""
-    meta = _metadata(text)
-    at = meta.find("helm.sh/hook")
-    while at >= 0:  # the annotation itself, not hook-weight or hook-delete-policy
-        m = _HOOK.match(meta, meta.rfind("\n", 0, at) + 1)
-        if m:
-            return tuple(e.strip() for e in m.group(1).split(",") if e.strip())
-        at = meta.find("helm.sh/hook", at + 1)
-    return ()
+    value = _hook_annotation(_metadata(text))
+    return tuple(e.strip() for e in value.split(",") if e.strip()) if value else ()
 
 
 def split_documents(source: str, text: str) -> list[Document]:
